@@ -1,0 +1,59 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.sql import create_unique_index
+
+
+class MailMessage(models.Model):
+    _inherit = "mail.message"
+
+    natero_log_id = fields.Many2one(
+        "natero.mail.log",
+        string="Email log entry",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+    )
+    natero_log_key = fields.Char(
+        string="Logged email key",
+        readonly=True,
+        help="Message-ID (or content hash) of the logged email: one message per "
+        "email and record (L8).",
+    )
+    natero_log_kind = fields.Selection(related="natero_log_id.kind")
+    natero_log_user_id = fields.Many2one(
+        related="natero_log_id.user_id", string="Logged by"
+    )
+
+    def init(self):
+        super().init()
+        # L8, enforced by the database: one logged message per (email, record).
+        create_unique_index(
+            self.env.cr,
+            "mail_message_natero_log_key_uniq",
+            "mail_message",
+            ["natero_log_key", "model", "res_id"],
+        )
+
+    @api.model
+    def _natero_logged_keys(self, keys):
+        """Return {(key, model, res_id)} already logged, for ``keys``."""
+        if not keys:
+            return set()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT natero_log_key, model, res_id FROM mail_message "
+                "WHERE natero_log_key = ANY(%s)",
+                list(keys),
+            )
+        )
+        return {tuple(row) for row in rows}
+
+    @api.model
+    def _natero_log_action(self, domain, name):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "natero_mail_log.natero_mail_log_message_action"
+        )
+        action["domain"] = domain
+        action["display_name"] = self.env._("Logged emails: %s", name)
+        return action

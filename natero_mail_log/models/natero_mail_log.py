@@ -1,0 +1,843 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One inbound email sent to a log address, and the pipeline that logs it.
+
+The gateway only stores the raw mail (state ``pending``) and triggers the cron;
+the cron takes pending rows in batches (``FOR UPDATE SKIP LOCKED``) and runs
+the steps below, each one a batch over the whole set of logs:
+
+    parse -> noise -> sender -> limits -> participants -> contacts -> targets -> post
+
+A step that decides a log's fate sets ``job.decision``; later steps skip it.
+"""
+
+import base64
+import logging
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timezone
+from email import policy as email_policy
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, html_sanitize
+
+from ..tools import addresses, policy
+from ..tools import parse as mail_parse
+
+_logger = logging.getLogger(__name__)
+
+LOG_STATES = [
+    ("pending", "Pending"),
+    ("logged", "Logged"),
+    ("unassigned", "Unassigned"),
+    ("rejected", "Rejected"),
+    ("ignored", "Ignored"),
+    ("error", "Error"),
+]
+KINDS = [("bcc", "BCC"), ("forward", "Forward"), ("manual", "Manual")]
+ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
+RECIPIENT_HEADERS = ENVELOPE_HEADERS + ("To", "Cc", "Resent-To", "Resent-Cc")
+BATCH_SIZE = 200
+
+
+@dataclass(eq=False)
+class Job:
+    """What the pipeline knows of one log while it runs."""
+
+    log: models.BaseModel
+    parsed: object = None
+    decision: object = None
+    user: object = None
+    rule: str = ""
+    participants: list = field(default_factory=list)
+    contacts: dict = field(default_factory=dict)  # address -> res.partner
+    accounts: object = None
+    leads: object = None
+    attachments: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+class NateroMailLog(models.Model):
+    _name = "natero.mail.log"
+    _inherit = ["mail.thread"]
+    _description = "Logged email"
+    _order = "id desc"
+    _rec_name = "subject"
+    _mail_post_access = "read"
+
+    message_id = fields.Char(string="Message-ID", readonly=True, index=True)
+    dedupe_key = fields.Char(readonly=True, index=True)
+    subject = fields.Char(readonly=True)
+    date = fields.Datetime(string="Sent on", readonly=True)
+    kind = fields.Selection(KINDS, readonly=True)
+    state = fields.Selection(
+        LOG_STATES, default="pending", required=True, readonly=True, index=True
+    )
+    reason = fields.Text(readonly=True)
+    sender_email = fields.Char(string="Sender", readonly=True, index=True)
+    original_from = fields.Char(string="Original sender", readonly=True)
+    envelope_to = fields.Char(string="Received at", readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="Attributed user", readonly=True, index=True
+    )
+    attribution_rule = fields.Char(readonly=True)
+    personal_user_id = fields.Many2one(
+        "res.users", string="Personal address of", readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    partner_ids = fields.Many2many(
+        "res.partner", string="Contacts and accounts", readonly=True
+    )
+    lead_ids = fields.Many2many("crm.lead", string="Deals", readonly=True)
+    logged_message_ids = fields.One2many(
+        "mail.message", "natero_log_id", string="Logged messages", readonly=True
+    )
+    logged_count = fields.Integer(compute="_compute_logged_count")
+    forward_unparsed = fields.Boolean(
+        string="Forward not recognised",
+        readonly=True,
+        help="The email looked forwarded but no forwarded block could be read: "
+        "it was associated by its own headers.",
+    )
+    raw = fields.Binary(string="Raw email", attachment=True, readonly=True)
+    raw_size = fields.Integer(readonly=True)
+    attempts = fields.Integer(readonly=True, default=0)
+    processed_at = fields.Datetime(readonly=True)
+
+    def _compute_logged_count(self):
+        counts = dict(
+            self.env["mail.message"]._read_group(
+                [("natero_log_id", "in", self.ids)], ["natero_log_id"], ["__count"]
+            )
+        )
+        for log in self:
+            log.logged_count = counts.get(log, 0)
+
+    # ------------------------------------------------------------------
+    # Gateway (L1): recognise mail for a log address, store it, nothing else
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _natero_log_aliases(self):
+        """Return {local part: [(full address or '', company)]} of log aliases."""
+        companies = self.env["res.company"].sudo().search([])
+        result = defaultdict(list)
+        for company in companies.filtered("natero_log_alias_id"):
+            alias = company.natero_log_alias_id
+            full = alias.alias_full_name if alias.alias_domain_id else ""
+            result[alias.alias_name.lower()].append((full.lower(), company))
+        return result
+
+    @api.model
+    def _natero_match_recipient(self, address, aliases):
+        """Return (company, token) when ``address`` is a log address, else None."""
+        local, _at, domain = address.lower().partition("@")
+        base, _plus, token = local.partition("+")
+        for full, company in aliases.get(base, ()):
+            alias = company.natero_log_alias_id
+            if not full or not domain or full == f"{base}@{domain}":
+                return company, token
+            if alias.alias_incoming_local:
+                return company, token
+        return None
+
+    @api.model
+    def _natero_recipients(self, raw):
+        """Recipient addresses of a raw mail, envelope headers first."""
+        try:
+            headers = BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw)
+            values = [
+                str(v) for h in RECIPIENT_HEADERS for v in headers.get_all(h) or ()
+            ]
+        except Exception:  # malformed mail is still ours to keep
+            values = [raw[:65536].decode("latin-1")]
+        return addresses.split(", ".join(values))
+
+    @api.model
+    def _gateway_capture(self, raw):
+        """Store ``raw`` as a pending log when it is for a log address (L1).
+
+        Runs inside the gateway's transaction and must never raise: a mail for
+        us that we cannot read is still stored (state ``error``) with its raw.
+        """
+        aliases = self._natero_log_aliases()
+        if not aliases:
+            return self.browse()
+        match = None
+        for address in self._natero_recipients(raw):
+            match = self._natero_match_recipient(address, aliases)
+            if match:
+                envelope = address
+                break
+        if not match:
+            return self.browse()
+        company, token = match
+        personal = self.env["res.users"]
+        if token:
+            personal = self.env["res.users"]._natero_log_user_from_token(token)
+        log = self.sudo().create(self._natero_capture_values(raw, company, envelope))
+        if token and not personal:
+            log.write(
+                {
+                    "state": "rejected",
+                    "reason": f"unknown or rotated personal address {envelope}",
+                }
+            )
+        else:
+            log.personal_user_id = personal
+            self.env.ref("natero_mail_log.ir_cron_natero_mail_log_process")._trigger()
+        _logger.info(
+            "Email log: stored mail to %s as log %s (%s)", envelope, log.id, log.state
+        )
+        return log
+
+    @api.model
+    def _natero_capture_values(self, raw, company, envelope):
+        try:
+            headers = BytesHeaderParser(policy=email_policy.default).parsebytes(raw)
+            message_id = str(headers.get("Message-Id") or "").strip().strip("<>")
+            subject = str(headers.get("Subject") or "")[:512]
+            sender = ",".join(addresses.split(str(headers.get("From") or "")))
+        except Exception:  # read what we can, process decides
+            message_id, subject, sender = "", "", ""
+        return {
+            "raw": base64.b64encode(raw),
+            "raw_size": len(raw),
+            "message_id": message_id[:998] or False,
+            "subject": subject,
+            "sender_email": sender[:254] or False,
+            "company_id": company.id,
+            "envelope_to": envelope,
+        }
+
+    # ------------------------------------------------------------------
+    # Cron entry points
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_process_pending(self, batch_size=BATCH_SIZE):
+        """Process one batch of pending logs; ir.cron re-runs while some remain."""
+        logs = self._natero_lock_pending(batch_size)
+        logs._natero_process()
+        remaining = self.search_count([("state", "=", "pending")])
+        self.env["ir.cron"]._notify_progress(done=len(logs), remaining=remaining)
+        _logger.info("Email log: processed %s logs, %s pending", len(logs), remaining)
+
+    @api.model
+    def _process_pending(self, batch_size=BATCH_SIZE):
+        """Process every pending log now (tests, scripts); return them."""
+        done = self.browse()
+        while logs := self._natero_lock_pending(batch_size):
+            logs._natero_process()
+            done |= logs
+        return done
+
+    @api.model
+    def _natero_lock_pending(self, limit):
+        """Take up to ``limit`` pending logs no other worker holds."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM natero_mail_log WHERE state = 'pending' "
+                "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+        )
+        return self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+
+    def action_retry(self):
+        """Reprocess logs (error, rejected, ...): a no-op where already logged."""
+        self.check_access("write")
+        # sudo: processing writes on many models; access checked just above.
+        logs = self.sudo().filtered(lambda log: log.state != "pending")
+        logs.write({"state": "pending", "reason": False})
+        logs._natero_process()
+        return True
+
+    def action_view_logged_messages(self):
+        self.ensure_one()
+        return self.env["mail.message"]._natero_log_action(
+            [("natero_log_id", "=", self.id)], self.subject or ""
+        )
+
+    def action_open_link_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Link email"),
+            "res_model": "natero.mail.log.link",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_id": self.id},
+        }
+
+    def _natero_link(self, partners, leads):
+        """Log this email on records picked by hand (L6), as L3 posts it."""
+        self.ensure_one()
+        self.check_access("read")
+        if not (
+            self.user_id == self.env.user
+            or self.env.user.has_group("natero_mail_log.group_natero_mail_log_manager")
+        ):
+            raise AccessError(self.env._("Only its sender or a manager can link it."))
+        # sudo: posting on the picked records as the gateway does; access to the
+        # log was checked above and the records were picked through the UI's rules.
+        log = self.sudo()
+        job = Job(log)
+        log._natero_step_parse([job])
+        if job.decision:
+            raise UserError(job.decision.reason)
+        job.user = log.user_id or self.env.user
+        job.rule = log.attribution_rule or "manual"
+        job.contacts = {p.email_normalized or str(p.id): p for p in partners}
+        job.accounts = self.env["res.partner"]
+        job.leads = leads
+        job.attachments = list(job.parsed.attachments)
+        log._natero_step_post([job])
+        log._natero_finish([job])
+        log.kind = "manual"
+
+    # ------------------------------------------------------------------
+    # The pipeline
+    # ------------------------------------------------------------------
+
+    def _natero_process(self):
+        """Run the pipeline over ``self``; a failure isolates the faulty log."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._natero_run([Job(log) for log in self])
+        except Exception:
+            _logger.warning(
+                "Email log: batch failed, retrying log by log", exc_info=True
+            )
+            for log in self:
+                log._natero_process_alone()
+
+    def _natero_process_alone(self):
+        try:
+            with self.env.cr.savepoint():
+                self._natero_run([Job(self)])
+        except Exception as exc:
+            _logger.exception("Email log: log %s failed", self.id)
+            self.write(
+                {
+                    "state": "error",
+                    "reason": f"{type(exc).__name__}: {exc}\n"
+                    + "".join(traceback.format_exc(limit=3)),
+                    "processed_at": fields.Datetime.now(),
+                }
+            )
+
+    def _natero_run(self, jobs):
+        for step in self._natero_steps():
+            live = [job for job in jobs if job.decision is None]
+            if not live:
+                break
+            step(live)
+        self._natero_finish(jobs)
+
+    def _natero_steps(self):
+        """The pipeline, in order; override to add or replace a step."""
+        return [
+            self._natero_step_parse,
+            self._natero_step_noise,
+            self._natero_step_sender,
+            self._natero_step_limits,
+            self._natero_step_participants,
+            self._natero_step_contacts,
+            self._natero_step_targets,
+            self._natero_step_post,
+        ]
+
+    def _natero_finish(self, jobs):
+        now = fields.Datetime.now()
+        for job in jobs:
+            decision = job.decision or policy.Decision(
+                policy.ERROR, "bug", "no decision"
+            )
+            vals = {
+                "state": decision.state,
+                "reason": "\n".join([decision.reason, *job.notes]).strip() or False,
+                "processed_at": now,
+                "attempts": job.log.attempts + 1,
+            }
+            if job.user:
+                vals.update(user_id=job.user.id, attribution_rule=job.rule)
+            job.log.write(vals)
+            _logger.info(
+                "Email log: log %s from %s: %s (%s)",
+                job.log.id,
+                job.log.sender_email,
+                decision.state,
+                decision.code,
+            )
+
+    # --- parse ---------------------------------------------------------
+
+    def _natero_step_parse(self, jobs):
+        own = self._natero_own_addresses()
+        for job in jobs:
+            try:
+                job.parsed = mail_parse.parse_message(
+                    base64.b64decode(job.log.raw or b""), log_addresses=own
+                )
+            except mail_parse.ParseError as exc:
+                job.decision = policy.Decision(
+                    policy.ERROR, "malformed", f"not a readable email: {exc}"
+                )
+                continue
+            self._natero_apply_parsed(job)
+
+    def _natero_apply_parsed(self, job):
+        parsed, log = job.parsed, job.log
+        forward = parsed.forward
+        vals = {
+            "message_id": parsed.message_id or False,
+            "dedupe_key": parsed.message_id or f"sha256:{parsed.content_hash}",
+            "subject": (forward.subject if forward else parsed.subject)
+            or parsed.subject,
+            "kind": "forward" if parsed.kind == "forward" else "bcc",
+            "sender_email": parsed.outer_from or False,
+            "original_from": forward.from_addr if forward else False,
+            "forward_unparsed": parsed.forward_unparsed,
+        }
+        if log.kind == "manual":
+            vals.pop("kind")
+        log.write(vals)
+        if parsed.forward_unparsed:
+            job.notes.append(
+                "forward not recognised: associated by the forwarding email's headers"
+            )
+
+    def _natero_original_date(self, job):
+        parsed = job.parsed
+        value = parsed.forward.date if parsed.forward else parsed.date
+        if value is None:
+            value = parsed.date
+        if value is None:
+            return fields.Datetime.now()
+        if value.tzinfo is None:
+            # A forwarded block states local time: the forwarding user's zone.
+            value = value.replace(tzinfo=self._natero_zone(job.user.tz))
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    @api.model
+    def _natero_zone(self, name):
+        try:
+            return ZoneInfo(name or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return timezone.utc
+
+    @api.model
+    def _natero_own_addresses(self):
+        aliases = (
+            self.env["mail.alias"]
+            .sudo()
+            .search_fetch([("alias_full_name", "!=", False)], ["alias_full_name"])
+        )
+        return frozenset(a.alias_full_name.lower() for a in aliases)
+
+    # --- noise (L5) ---------------------------------------------------
+
+    def _natero_step_noise(self, jobs):
+        own = self._natero_own_addresses()
+        for job in jobs:
+            job.decision = policy.check_noise(
+                job.parsed.kind, job.parsed.auto_reason, job.parsed.outer_from, own
+            )
+
+    # --- sender (L4) --------------------------------------------------
+
+    def _natero_step_sender(self, jobs):
+        senders = {job.parsed.outer_from for job in jobs}
+        facts = self._natero_sender_facts(senders, jobs)
+        for job in jobs:
+            sender = job.parsed.outer_from
+            personal = job.log.personal_user_id.id or None
+            attribution = policy.attribute(
+                sender,
+                personal,
+                facts["user_addresses"],
+                facts["connected"].get(sender, []),
+                facts["logins"].get(sender, []),
+                facts["aliases"].get(sender, []),
+            )
+            if attribution is None:
+                job.decision = policy.unrecognised(sender, personal)
+                continue
+            job.user = self.env["res.users"].browse(attribution.user_id)
+            job.rule = attribution.rule
+            job.log.date = self._natero_original_date(job)
+            company = job.log.company_id
+            if company.natero_log_require_auth:
+                job.decision = policy.check_authentication(
+                    job.parsed.headers.get("authentication-results") or [],
+                    company.natero_log_trusted_authserv,
+                )
+
+    @api.model
+    def _natero_sender_facts(self, senders, jobs):
+        """Users who own ``senders``, in two queries for the whole batch."""
+        Users = self.env["res.users"].sudo().with_context(active_test=True)
+        personal_ids = {job.log.personal_user_id.id for job in jobs} - {False}
+        users = Users.search_fetch(
+            [
+                ("share", "=", False),
+                "|",
+                "|",
+                ("email_normalized", "in", list(senders)),
+                ("login", "in", list(senders)),
+                ("id", "in", list(personal_ids)),
+            ],
+            ["email_normalized", "login"],
+        )
+        links = (
+            self.env["natero.mail.log.sender"]
+            .sudo()
+            .search_fetch(
+                [
+                    "|",
+                    ("email_normalized", "in", list(senders)),
+                    ("user_id", "in", list(personal_ids)),
+                    ("user_id.active", "=", True),
+                ],
+                ["email_normalized", "kind", "user_id", "connected_at"],
+            )
+        )
+        facts = {
+            "user_addresses": defaultdict(set),
+            "connected": defaultdict(list),
+            "logins": defaultdict(list),
+            "aliases": defaultdict(list),
+        }
+        for user in users:
+            for address in {user.email_normalized, (user.login or "").lower()} - {
+                False,
+                "",
+            }:
+                facts["user_addresses"][user.id].add(address)
+                facts["logins"][address].append(user.id)
+        for link in links:
+            facts["user_addresses"][link.user_id.id].add(link.email_normalized)
+            if link.kind == "connected":
+                facts["connected"][link.email_normalized].append(
+                    (link.connected_at, link.user_id.id)
+                )
+            else:
+                facts["aliases"][link.email_normalized].append(link.user_id.id)
+        return facts
+
+    # --- limits (L7) --------------------------------------------------
+
+    def _natero_step_limits(self, jobs):
+        for job in jobs:
+            company, parsed = job.log.company_id, job.parsed
+            body = self._natero_body_source(job)
+            job.decision = policy.check_body_size(
+                len(body.encode()), company.natero_log_max_body_size
+            )
+            if job.decision:
+                self._natero_notify_user(job, job.decision.reason)
+                continue
+            job.attachments, dropped = policy.split_attachments(
+                parsed.attachments, company.natero_log_max_attachment_size
+            )
+            if dropped:
+                names = ", ".join(a.filename or "?" for a in dropped)
+                note = f"attachments over the size limit were not logged: {names}"
+                job.notes.append(note)
+                self._natero_notify_user(job, note)
+
+    def _natero_body_source(self, job):
+        parsed = job.parsed
+        if parsed.forward and self._natero_uses_original(job):
+            return parsed.forward.body_html or parsed.body_html or ""
+        return parsed.body_html or ""
+
+    def _natero_uses_original(self, job):
+        return (
+            job.parsed.forward is not None
+            and job.log.company_id.natero_log_forward_mode == "original"
+        )
+
+    # --- participants (L3, L5) ----------------------------------------
+
+    def _natero_step_participants(self, jobs):
+        by_company = defaultdict(list)
+        for job in jobs:
+            by_company[job.log.company_id].append(job)
+        candidates = {a for job in jobs for a in self._natero_candidates(job)}
+        user_addresses = self._natero_user_addresses(candidates)
+        never = self.env["natero.mail.log.exclusion"]._natero_entries_by_company(
+            self.env["res.company"].union(*by_company)
+        )
+        own = self._natero_own_addresses()
+        for company, company_jobs in by_company.items():
+            addresses, domains = never[company.id]
+            exclusions = policy.Exclusions(
+                own_addresses=own,
+                user_addresses=user_addresses,
+                internal_domains=frozenset(company._natero_internal_domains()),
+                never_addresses=frozenset(addresses),
+                never_domains=frozenset(domains),
+            )
+            for job in company_jobs:
+                kept, excluded = policy.participants(
+                    self._natero_candidates(job), exclusions
+                )
+                job.participants = kept
+                job.decision = policy.all_never_logged(kept, excluded)
+
+    def _natero_candidates(self, job):
+        parsed = job.parsed
+        if self._natero_uses_original(job):
+            forward = parsed.forward
+            return [forward.from_addr, *forward.to, *forward.cc]
+        return [parsed.outer_from, *parsed.to, *parsed.cc]
+
+    @api.model
+    def _natero_user_addresses(self, candidates):
+        """The candidates that belong to internal users (one query each)."""
+        if not candidates:
+            return frozenset()
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("share", "=", False),
+                    "|",
+                    ("email_normalized", "in", list(candidates)),
+                    ("login", "in", list(candidates)),
+                ],
+                ["email_normalized", "login"],
+            )
+        )
+        found = {u.email_normalized for u in users} | {u.login.lower() for u in users}
+        links = (
+            self.env["natero.mail.log.sender"]
+            .sudo()
+            .search_fetch(
+                [("email_normalized", "in", list(candidates))], ["email_normalized"]
+            )
+        )
+        found |= {link.email_normalized for link in links}
+        return frozenset(found & candidates)
+
+    # --- contacts (L3) -------------------------------------------------
+
+    def _natero_step_contacts(self, jobs):
+        addresses = {a for job in jobs for a in job.participants}
+        found = self.env["res.partner"]._natero_find_contacts(
+            addresses, self.env["res.company"].union(*(j.log.company_id for j in jobs))
+        )
+        missing = defaultdict(set)
+        for job in jobs:
+            if job.log.company_id.natero_log_create_contacts:
+                for address in job.participants:
+                    if address not in found:
+                        missing[address].add(job.log.company_id.id)
+        if missing:
+            names = self._natero_names(jobs)
+            found.update(
+                self.env["res.partner"]._natero_create_contacts(
+                    {a: names.get(a) for a in missing}
+                )
+            )
+        for job in jobs:
+            job.contacts = {a: found[a] for a in job.participants if a in found}
+
+    def _natero_names(self, jobs):
+        names = {}
+        for job in jobs:
+            parsed = job.parsed
+            if parsed.forward and parsed.forward.from_addr:
+                names[parsed.forward.from_addr] = parsed.forward.from_name
+            if parsed.outer_from:
+                names.setdefault(parsed.outer_from, parsed.outer_from_name)
+        return names
+
+    # --- targets (L3) --------------------------------------------------
+
+    def _natero_step_targets(self, jobs):
+        Partner = self.env["res.partner"]
+        contacts = Partner.union(*(p for job in jobs for p in job.contacts.values()))
+        accounts_of = {
+            p.id: p.commercial_partner_id
+            for p in contacts
+            if p.commercial_partner_id != p and p.commercial_partner_id.is_company
+        }
+        max_deals = max(
+            (j.log.company_id.natero_log_max_deals for j in jobs), default=0
+        )
+        Lead = self.env["crm.lead"]
+        recent = Lead._natero_recent_open_deals(
+            {a.id for a in accounts_of.values()} | set(contacts.ids), max_deals
+        )
+        single = Lead._natero_single_open_deal(contacts.ids)
+        for job in jobs:
+            partners = Partner.union(*job.contacts.values())
+            job.accounts = Partner.union(
+                *(accounts_of[p.id] for p in partners if p.id in accounts_of)
+            )
+            job.leads = self._natero_pick_deals(job, partners, recent, single)
+            if not partners:
+                job.decision = policy.Decision(
+                    policy.UNASSIGNED,
+                    "no_target",
+                    "no contact, account or deal matched",
+                )
+                self._natero_notify_user(job, job.decision.reason)
+
+    def _natero_pick_deals(self, job, partners, recent, single):
+        company = job.log.company_id
+        Lead = self.env["crm.lead"]
+        if company.natero_log_deal_routing == "unambiguous":
+            return Lead.union(*(single[p.id] for p in partners if p.id in single))
+        keys = {p.commercial_partner_id.id for p in partners} | set(partners.ids)
+        deals = Lead.union(*(recent.get(k, Lead) for k in keys))
+        deals = deals.sorted(lambda d: (d.write_date, d.id), reverse=True)
+        return deals[: company.natero_log_max_deals]
+
+    # --- post (L3, L8) -------------------------------------------------
+
+    def _natero_step_post(self, jobs):
+        targets = {job: self._natero_targets(job) for job in jobs}
+        keys = {job.log.dedupe_key for job in jobs}
+        done = self.env["mail.message"]._natero_logged_keys(keys)
+        note_subtype = self.env.ref("mail.mt_note").id
+        message_vals, attachment_jobs = [], []
+        for job in jobs:
+            fresh = [
+                t
+                for t in targets[job]
+                if (job.log.dedupe_key, t._name, t.id) not in done
+            ]
+            for record in fresh:
+                done.add((job.log.dedupe_key, record._name, record.id))
+                message_vals.append(
+                    self._natero_message_values(job, record, note_subtype)
+                )
+                attachment_jobs.append((job, record))
+            self._natero_record_targets(job, targets[job], fresh)
+        attachments = self._natero_create_attachments(attachment_jobs)
+        for vals, atts in zip(message_vals, attachments, strict=True):
+            vals["attachment_ids"] = [(6, 0, atts)]
+        self.env["mail.message"].sudo().create(message_vals)
+
+    def _natero_targets(self, job):
+        contacts = self.env["res.partner"].union(*job.contacts.values())
+        return [*contacts, *(job.accounts - contacts), *job.leads]
+
+    def _natero_record_targets(self, job, targets, fresh):
+        partners = [t.id for t in targets if t._name == "res.partner"]
+        leads = [t.id for t in targets if t._name == "crm.lead"]
+        job.log.write({"partner_ids": [(6, 0, partners)], "lead_ids": [(6, 0, leads)]})
+        if fresh:
+            job.decision = policy.Decision(
+                policy.LOGGED, "logged", f"logged on {len(fresh)} records"
+            )
+        else:
+            job.decision = policy.Decision(
+                policy.LOGGED, "duplicate", "already logged on every target (L8)"
+            )
+
+    def _natero_message_values(self, job, record, subtype_id):
+        parsed, log = job.parsed, job.log
+        author = self._natero_author(job)
+        forward = parsed.forward if self._natero_uses_original(job) else None
+        email_from = (
+            forward.from_addr or forward.from_name if forward else parsed.outer_from
+        )
+        return {
+            "model": record._name,
+            "res_id": record.id,
+            "message_type": "email",
+            "subtype_id": subtype_id,
+            "is_internal": True,
+            "author_id": author.id,
+            "email_from": email_from,
+            "subject": log.subject,
+            "body": self._natero_body(job),
+            "date": log.date,
+            "natero_log_id": log.id,
+            "natero_log_key": log.dedupe_key,
+            "record_name": record.display_name,
+            "reply_to": False,
+        }
+
+    def _natero_author(self, job):
+        parsed = job.parsed
+        if self._natero_uses_original(job):
+            sender = parsed.forward.from_addr
+            return (job.contacts.get(sender) or self.env["res.partner"])[:1]
+        return job.user.partner_id
+
+    def _natero_body(self, job):
+        how = dict(KINDS).get(job.log.kind, job.log.kind)
+        mark = Markup(
+            '<p class="o_natero_log_mark text-muted small">Logged by %s via %s</p>'
+        ) % (job.user.name, how)
+        body = html_sanitize(self._natero_body_source(job), sanitize_style=True)
+        return mark + Markup(body or "")
+
+    def _natero_create_attachments(self, attachment_jobs):
+        """One batch create of every target's attachments; ids per message."""
+        vals_list, slices = [], []
+        for job, record in attachment_jobs:
+            start = len(vals_list)
+            for attachment in job.attachments:
+                vals_list.append(
+                    {
+                        "name": attachment.filename or "attachment",
+                        "raw": attachment.content,
+                        "mimetype": attachment.mimetype,
+                        "res_model": record._name,
+                        "res_id": record.id,
+                    }
+                )
+            slices.append((start, len(vals_list)))
+        created = (
+            self.env["ir.attachment"].sudo().create(vals_list) if vals_list else []
+        )
+        ids = [a.id for a in created]
+        return [ids[a:b] for a, b in slices]
+
+    # --- notifications (L6, L7) ---------------------------------------
+
+    def _natero_notify_user(self, job, text):
+        """Tell the attributed user, inside Odoo, with a link to the log."""
+        if not job.user:
+            return
+        job.log.message_post(
+            body=Markup("<p>%s</p>") % escape(text),
+            partner_ids=job.user.partner_id.ids,
+            subtype_xmlid="mail.mt_note",
+        )
+
+    # ------------------------------------------------------------------
+    # Demo data
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _natero_demo_feed(self):
+        """Send the demo emails through the real gateway and process them."""
+        sender = self.env.ref("base.user_admin").email
+        alias = self.env.company.natero_log_alias_id
+        log = alias.alias_full_name or f"{alias.alias_name}@localhost"
+        folder = Path(__file__).parent.parent / "demo" / "mail"
+        MailThread = self.env["mail.thread"]
+        for path in sorted(folder.glob("*.eml")):
+            raw = path.read_text().replace("{sender}", sender).replace("{log}", log)
+            MailThread.message_process(False, raw.encode())
+        self._process_pending()

@@ -1,0 +1,41 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .natero_mail_log_exclusion import ENTRY_RE
+
+
+class NateroMailLogFreeDomain(models.Model):
+    """Free-mail domains (L3): never used to link a new contact to a company."""
+
+    _name = "natero.mail.log.free.domain"
+    _description = "Email log: free-mail domain"
+    _order = "name"
+
+    name = fields.Char(string="Domain", required=True)
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("name_uniq", "UNIQUE(name)", "This domain is already listed."),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name"):
+                vals["name"] = vals["name"].strip().lower().lstrip("@")
+        return super().create(vals_list)
+
+    @api.constrains("name")
+    def _check_name(self):
+        for record in self:
+            if "@" in record.name or not ENTRY_RE.match(record.name):
+                raise ValidationError(
+                    self.env._(
+                        "'%s' is not a domain name such as gmail.com.", record.name
+                    )
+                )
+
+    @api.model
+    def _natero_domains(self):
+        return set(self.sudo().search([]).mapped("name"))

@@ -1,0 +1,168 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+DEFAULT_ALIAS = "log"
+DOMAIN_SPLIT_RE = re.compile(r"[\s,;]+")
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    natero_log_alias_id = fields.Many2one(
+        "mail.alias",
+        string="Email log alias",
+        copy=False,
+        ondelete="restrict",
+        help="The organisation's log address (L1): BCC or forward email to it.",
+    )
+    natero_log_address = fields.Char(
+        related="natero_log_alias_id.display_name", string="Log address"
+    )
+    natero_log_internal_domains = fields.Char(
+        string="Internal domains",
+        help="Domains of your own organisation, separated by commas or spaces. "
+        "Addresses in them (and in your users' domains) are never customer "
+        "participants.",
+    )
+    natero_log_create_contacts = fields.Boolean(
+        string="Create contacts for unknown addresses", default=True
+    )
+    natero_log_max_deals = fields.Integer(
+        string="Deals per email",
+        default=5,
+        help="Log on at most this many of the most recently updated open deals "
+        "of each contact and account.",
+    )
+    natero_log_deal_routing = fields.Selection(
+        [
+            ("recent", "Most recent open deals"),
+            ("unambiguous", "Only when unambiguous"),
+        ],
+        string="Deal routing",
+        default="recent",
+        required=True,
+        help="Only when unambiguous: log on a deal only when the contact (or its "
+        "account) has exactly one open deal.",
+    )
+    natero_log_forward_mode = fields.Selection(
+        [
+            ("original", "Original participants"),
+            ("headers", "Forwarding message's headers only"),
+        ],
+        string="Forwarded emails",
+        default="original",
+        required=True,
+    )
+    natero_log_max_body_size = fields.Integer(
+        string="Largest body (bytes)",
+        default=2 * 1024 * 1024,
+        help="Emails whose body (attachments excluded) is larger are not logged.",
+    )
+    natero_log_max_attachment_size = fields.Integer(
+        string="Largest attachment (bytes)",
+        default=50 * 1024 * 1024,
+        help="Larger attachments are dropped; the email is logged without them.",
+    )
+    natero_log_require_auth = fields.Boolean(
+        string="Require sender authentication",
+        help="Log only mail that a trusted server found passing DMARC, DKIM or SPF.",
+    )
+    natero_log_trusted_authserv = fields.Char(
+        string="Trusted authentication server",
+        help="The authserv-id of Authentication-Results headers to trust, e.g. "
+        "mx.example.com.",
+    )
+
+    _sql_constraints = [
+        (
+            "natero_log_limits_positive",
+            "CHECK(natero_log_max_deals >= 0 AND natero_log_max_body_size > 0 "
+            "AND natero_log_max_attachment_size > 0)",
+            "Email log limits must be positive numbers.",
+        ),
+    ]
+
+    @api.constrains("natero_log_internal_domains")
+    def _check_natero_log_internal_domains(self):
+        for company in self:
+            bad = [
+                d
+                for d in company._natero_split_domains(
+                    company.natero_log_internal_domains
+                )
+                if not DOMAIN_RE.match(d)
+            ]
+            if bad:
+                raise ValidationError(
+                    _(
+                        "Internal domains must be domain names such as example.com, "
+                        "separated by commas or spaces; fix: %(bad)s",
+                        bad=", ".join(bad),
+                    )
+                )
+
+    @api.constrains("natero_log_require_auth", "natero_log_trusted_authserv")
+    def _check_natero_log_trusted_authserv(self):
+        for company in self:
+            if (
+                company.natero_log_require_auth
+                and not company.natero_log_trusted_authserv
+            ):
+                raise ValidationError(
+                    _(
+                        "Requiring sender authentication needs the trusted "
+                        "authentication server (the authserv-id your mail server "
+                        "writes in Authentication-Results)."
+                    )
+                )
+
+    @staticmethod
+    def _natero_split_domains(value):
+        return [
+            d.strip().lower().lstrip("@")
+            for d in DOMAIN_SPLIT_RE.split(value or "")
+            if d.strip()
+        ]
+
+    def _natero_internal_domains(self):
+        """Domains never treated as customers: the setting, the company's own."""
+        self.ensure_one()
+        domains = set(self._natero_split_domains(self.natero_log_internal_domains))
+        if self.alias_domain_id:
+            domains.add(self.alias_domain_id.name.lower())
+        if self.email and "@" in self.email:
+            domains.add(self.email.rsplit("@", 1)[1].strip().lower().rstrip(">"))
+        return domains
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._natero_ensure_log_alias()
+        return companies
+
+    def _natero_ensure_log_alias(self):
+        """Create the org log alias (L1) of companies that have none."""
+        model_id = self.env["ir.model"]._get_id("natero.mail.log")
+        Alias = self.env["mail.alias"].sudo()
+        for company in self.filtered(lambda c: not c.natero_log_alias_id):
+            name = DEFAULT_ALIAS
+            domain = company.alias_domain_id
+            taken = Alias.search_count(
+                [("alias_name", "=", name), ("alias_domain_id", "=", domain.id)]
+            )
+            if taken:
+                name = f"{DEFAULT_ALIAS}-{company.id}"
+            company.natero_log_alias_id = Alias.create(
+                {
+                    "alias_name": name,
+                    "alias_domain_id": domain.id,
+                    "alias_model_id": model_id,
+                    "alias_contact": "everyone",
+                    "alias_incoming_local": True,
+                    "alias_defaults": repr({"company_id": company.id}),
+                }
+            )

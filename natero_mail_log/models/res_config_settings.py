@@ -1,0 +1,69 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    natero_log_alias_id = fields.Many2one(
+        related="company_id.natero_log_alias_id", readonly=False
+    )
+    natero_log_alias_name = fields.Char(
+        related="company_id.natero_log_alias_id.alias_name",
+        string="Log address name",
+        readonly=False,
+    )
+    natero_log_address = fields.Char(related="company_id.natero_log_address")
+    natero_log_internal_domains = fields.Char(
+        related="company_id.natero_log_internal_domains", readonly=False
+    )
+    natero_log_create_contacts = fields.Boolean(
+        related="company_id.natero_log_create_contacts", readonly=False
+    )
+    natero_log_max_deals = fields.Integer(
+        related="company_id.natero_log_max_deals", readonly=False
+    )
+    natero_log_deal_routing = fields.Selection(
+        related="company_id.natero_log_deal_routing", readonly=False
+    )
+    natero_log_forward_mode = fields.Selection(
+        related="company_id.natero_log_forward_mode", readonly=False
+    )
+    natero_log_max_body_size = fields.Integer(
+        related="company_id.natero_log_max_body_size", readonly=False
+    )
+    natero_log_max_attachment_size = fields.Integer(
+        related="company_id.natero_log_max_attachment_size", readonly=False
+    )
+    natero_log_require_auth = fields.Boolean(
+        related="company_id.natero_log_require_auth", readonly=False
+    )
+    natero_log_trusted_authserv = fields.Char(
+        related="company_id.natero_log_trusted_authserv", readonly=False
+    )
+    natero_log_exclusion_count = fields.Integer(
+        compute="_compute_natero_log_exclusion_count"
+    )
+
+    def _compute_natero_log_exclusion_count(self):
+        Exclusion = self.env["natero.mail.log.exclusion"]
+        for settings in self:
+            settings.natero_log_exclusion_count = Exclusion.search_count(
+                [("company_id", "=", settings.company_id.id)]
+            )
+
+    def action_natero_log_exclusions(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Never-log list"),
+            "res_model": "natero.mail.log.exclusion",
+            "view_mode": "list",
+            "domain": [("company_id", "=", self.company_id.id)],
+            "context": {"default_company_id": self.company_id.id},
+        }
+
+    def action_natero_log_free_domains(self):
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "natero_mail_log.natero_mail_log_free_domain_action"
+        )

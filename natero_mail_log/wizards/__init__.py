@@ -1,0 +1,1 @@
+from . import natero_mail_log_link
