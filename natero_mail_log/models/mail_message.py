@@ -26,7 +26,7 @@ class MailMessage(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # L8, enforced by the database: one logged message per (email, record).
         create_unique_index(
             self.env.cr,
@@ -34,6 +34,7 @@ class MailMessage(models.Model):
             "mail_message",
             ["natero_log_key", "model", "res_id"],
         )
+        return res
 
     @api.model
     def _natero_logged_keys(self, keys):

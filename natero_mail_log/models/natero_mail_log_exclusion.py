@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import re
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 ENTRY_RE = re.compile(
@@ -52,7 +52,7 @@ class NateroMailLogExclusion(models.Model):
         entry = value.strip().lower().lstrip("@")
         if not ENTRY_RE.match(entry):
             raise ValidationError(
-                _(
+                self.env._(
                     "'%(value)s' is neither an email address nor a domain: enter "
                     "someone@example.com or example.com.",
                     value=value,

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import re
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 DEFAULT_ALIAS = "log"
@@ -98,7 +98,7 @@ class ResCompany(models.Model):
             ]
             if bad:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Internal domains must be domain names such as example.com, "
                         "separated by commas or spaces; fix: %(bad)s",
                         bad=", ".join(bad),
@@ -113,7 +113,7 @@ class ResCompany(models.Model):
                 and not company.natero_log_trusted_authserv
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Requiring sender authentication needs the trusted "
                         "authentication server (the authserv-id your mail server "
                         "writes in Authentication-Results)."

@@ -14,7 +14,7 @@ class ResPartner(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # L3 matching and company-by-domain must not scan 100 000 contacts.
         create_index(
             self.env.cr,
@@ -30,6 +30,7 @@ class ResPartner(models.Model):
             ["split_part(email_normalized, '@', 2)"],
             where="email_normalized IS NOT NULL",
         )
+        return res
 
     def _natero_log_domain(self):
         """Logged messages of these partners (a company: its contacts' too)."""
