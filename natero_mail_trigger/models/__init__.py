@@ -1,0 +1,12 @@
+from . import (
+    res_company,
+    res_config_settings,
+    res_partner,
+    natero_usage_event,
+    natero_trigger_api_key,
+    natero_trigger_usage_rule,
+    natero_trigger,
+    natero_trigger_send,
+    mail_mail,
+    mail_thread,
+)

@@ -1,0 +1,927 @@
+import logging
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL, email_normalize, formataddr
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import safe_eval
+from odoo.tools.safe_eval import time as safe_time
+
+from ..tools import controls, schedule, tokens
+from .natero_trigger_send import COUNTED_STATES, engine
+
+_logger = logging.getLogger(__name__)
+
+STATES = [("draft", "Draft"), ("active", "Active"), ("inactive", "Inactive")]
+# rendered in place of the ``unsubscribe_url`` variable, then replaced by each
+# recipient's signed URL (QWeb and inline templates render it as plain text)
+UNSUBSCRIBE_PLACEHOLDER = "__natero_unsubscribe_url__"
+SEND_BATCH_SIZE = 500
+DEFAULT_BODY = """<div>
+    <p>Hello <t t-out="object.name or ''"/>,</p>
+    <p>...</p>
+    <p style="font-size: 12px; color: #888;">
+        <a t-att-href="unsubscribe_url">Unsubscribe</a>
+    </p>
+</div>"""
+
+
+class NateroTrigger(models.Model):
+    """An automated customer-success email (SPEC T2-T6).
+
+    One day of a trigger: at the generate time (owner's zone) the recipients
+    matching the rules are filtered by the controls and stored as send rows;
+    the list can be reviewed until the send time, when each row becomes one
+    personalised ``mail.mail``. ``_cron_process`` drives both steps.
+    """
+
+    _name = "natero.trigger"
+    _description = "Email trigger"
+    _inherit = ["mail.thread"]
+    _order = "priority desc, id"
+
+    # ---------------------------------------------------------------- identity
+    name = fields.Char(required=True, tracking=True)
+    description = fields.Text()
+    state = fields.Selection(
+        STATES,
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        required=True,
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain=[("share", "=", False)],
+        help="Generate and send times are in the owner's time zone.",
+    )
+    schedule_tz = fields.Char(
+        string="Time zone",
+        compute="_compute_schedule_tz",
+        help="The owner's time zone, in which generate and send times are read.",
+    )
+    # ----------------------------------------------------------------- message
+    email_from = fields.Char(
+        string="From",
+        required=True,
+        default=lambda self: self.env.user.email_formatted,
+    )
+    email_bcc = fields.Char(string="BCC", help="Receives a copy of every email.")
+    reply_to_name = fields.Char(string="Reply-to name")
+    reply_to_email = fields.Char(string="Reply-to email")
+    no_reply = fields.Boolean(
+        string="No-reply", help="Replies go to a no-reply address of the company."
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email template",
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+        help="This trigger's own template (on contacts): QWeb body, inline subject.",
+    )
+    subject = fields.Char(related="mail_template_id.subject", readonly=False)
+    body_html = fields.Html(
+        related="mail_template_id.body_html", readonly=False, sanitize=False
+    )
+    template_source_id = fields.Many2one(
+        "mail.template",
+        string="Load from template",
+        domain=[("model", "=", "res.partner")],
+        copy=False,
+        help="A saved contact template whose subject and body are copied into "
+        "this trigger by 'Load'.",
+    )
+    # ------------------------------------------------------------------- rules
+    include_churned = fields.Boolean(string="Users of churned accounts")
+    include_inactive = fields.Boolean(string="Inactive users")
+    include_crm_contacts = fields.Boolean(string="Users that are CRM contacts")
+    include_product_users = fields.Boolean(string="Users that are product users")
+    user_domain = fields.Char(
+        string="User rule",
+        default="[]",
+        help="Domain on contacts (users) that must also match.",
+    )
+    use_account_rule = fields.Boolean(string="Include an account rule")
+    account_domain = fields.Char(
+        string="Account rule",
+        default="[]",
+        help="Domain on the user's account (commercial partner).",
+    )
+    usage_rule_ids = fields.One2many(
+        "natero.trigger.usage.rule", "trigger_id", string="Usage rules", copy=True
+    )
+    recheck_rules_at_send = fields.Boolean(
+        string="Re-check rules at send time",
+        help="At send time, drop recipients who no longer match the rules. "
+        "Without it, the reviewed list is sent as is.",
+    )
+    # ---------------------------------------------------------------- controls
+    priority = fields.Integer(
+        default=1,
+        tracking=True,
+        help="Triggers running at the same time are evaluated by priority, "
+        "highest first; what a trigger sends counts for the others' global delay.",
+    )
+    global_delay_days = fields.Integer(
+        string="Global trigger delay (days)",
+        default=0,
+        help="Minimum days between any triggered email to a user and this one.",
+    )
+    retrigger_delay_days = fields.Integer(
+        string="Re-trigger delay (days)",
+        default=7,
+        help="Minimum days between two emails of this trigger to the same user.",
+    )
+    never_retrigger = fields.Boolean(help="Send this email to the same user only once.")
+    generate_time = fields.Float(
+        default=8.0, help="Daily time at which the recipient list is generated."
+    )
+    send_time = fields.Float(default=10.0, help="Daily time at which the list is sent.")
+    next_generate_at = fields.Datetime(
+        readonly=True, copy=False, index="btree_not_null"
+    )
+    next_send_at = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
+    pending_day = fields.Date(
+        string="List day",
+        readonly=True,
+        copy=False,
+        help="Day of the list waiting for its send time.",
+    )
+    last_generate_day = fields.Date(readonly=True, copy=False)
+    start_date = fields.Date(readonly=True, copy=False)
+    last_send_at = fields.Datetime(readonly=True, copy=False)
+    # ------------------------------------------------------------------- sends
+    send_ids = fields.One2many("natero.trigger.send", "trigger_id", string="Sends")
+    pending_send_ids = fields.One2many(
+        "natero.trigger.send",
+        string="Recipient list",
+        compute="_compute_pending_send_ids",
+    )
+    pending_count = fields.Integer(
+        string="Recipients", compute="_compute_pending_send_ids"
+    )
+
+    _sql_constraints = [
+        (
+            "delays_positive",
+            "CHECK(global_delay_days >= 0 AND retrigger_delay_days >= 0)",
+            "Delays cannot be negative.",
+        ),
+        (
+            "times_in_day",
+            "CHECK(generate_time >= 0 AND generate_time < 24 "
+            "AND send_time >= 0 AND send_time < 24)",
+            "Times must be between 00:00 and 23:59.",
+        ),
+    ]
+
+    # ================================================================ computes
+
+    @api.depends("user_id.tz")
+    def _compute_schedule_tz(self):
+        for trigger in self:
+            trigger.schedule_tz = trigger.user_id.tz or "UTC"
+
+    @api.depends("pending_day", "send_ids.state")
+    def _compute_pending_send_ids(self):
+        Send = self.env["natero.trigger.send"]
+        pending = (
+            Send.search(
+                [
+                    ("trigger_id", "in", self.ids),
+                    ("state", "in", ("generated", "removed")),
+                ]
+            )
+            if self.ids
+            else Send
+        )
+        for trigger in self:
+            rows = pending.filtered(
+                lambda send, trigger=trigger: (
+                    send.trigger_id == trigger and send.local_day == trigger.pending_day
+                )
+            )
+            trigger.pending_send_ids = rows
+            trigger.pending_count = len(rows.filtered(lambda s: s.state == "generated"))
+
+    # ================================================================== CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        templates = (
+            self.env["mail.template"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": _("Email trigger: %s", vals.get("name") or ""),
+                        "model_id": model_id,
+                        "subject": vals.pop("subject", None) or vals.get("name") or "",
+                        "body_html": vals.pop("body_html", None) or DEFAULT_BODY,
+                        "lang": "{{ object.lang }}",
+                        "auto_delete": True,
+                        "description": _("Owned by an email trigger."),
+                    }
+                    for vals in vals_list
+                ]
+            )
+        )
+        for vals, template in zip(vals_list, templates, strict=True):
+            vals.setdefault("mail_template_id", template.id)
+        triggers = super().create(vals_list)
+        triggers._check_domains()
+        return triggers
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"user_domain", "account_domain", "use_account_rule"} & set(vals):
+            self._check_domains()
+        if {"generate_time", "send_time", "user_id"} & set(vals):
+            self.filtered(lambda t: t.state == "active")._reschedule()
+        return result
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        for trigger, vals in zip(self, vals_list, strict=True):
+            if "name" not in (default or {}):
+                vals["name"] = _("%s (copy)", trigger.name)
+            vals["subject"] = trigger.subject
+            vals["body_html"] = trigger.body_html
+        return vals_list
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_active(self):
+        if any(trigger.state == "active" for trigger in self):
+            raise UserError(_("Deactivate an active trigger before deleting it."))
+
+    def unlink(self):
+        templates = self.mail_template_id
+        result = super().unlink()
+        templates.sudo().unlink()
+        return result
+
+    # ============================================================ validation
+
+    def _check_domains(self):
+        for trigger in self:
+            for field_name in ("user_domain", "account_domain"):
+                try:
+                    domain = trigger._parse_domain(trigger[field_name])
+                    self.env["res.partner"]._where_calc(domain)
+                except (ValueError, SyntaxError, NameError, TypeError) as error:
+                    raise ValidationError(
+                        _(
+                            "Invalid %(rule)s: %(error)s",
+                            rule=self._fields[field_name].string,
+                            error=error,
+                        )
+                    ) from error
+
+    def _get_domain_eval_context(self):
+        return {
+            "datetime": safe_datetime,
+            "time": safe_time,
+            "relativedelta": relativedelta,
+            "context_today": lambda: fields.Date.context_today(
+                self.with_context(tz=self.schedule_tz)
+            ),
+            "uid": self.env.uid,
+            "user": self.env.user,
+        }
+
+    def _parse_domain(self, domain_text):
+        domain = safe_eval(domain_text or "[]", self._get_domain_eval_context())
+        if not isinstance(domain, (list, tuple)):
+            raise ValueError(_("a domain must be a list"))
+        return list(domain)
+
+    # ============================================================== rules (T3)
+
+    def _get_include_domain(self):
+        """OR of the checked include-boxes; none checked means nobody."""
+        self.ensure_one()
+        boxes = [
+            (
+                self.include_churned,
+                [("commercial_partner_id.natero_churned", "=", True)],
+            ),
+            (self.include_inactive, self._partner_model()._natero_inactive_domain()),
+            (self.include_crm_contacts, [("natero_crm_contact", "=", True)]),
+            (self.include_product_users, [("natero_product_user", "=", True)]),
+        ]
+        domains = [domain for checked, domain in boxes if checked]
+        return expression.OR(domains) if domains else expression.FALSE_DOMAIN
+
+    def _get_base_recipient_domain(self):
+        """Contacts that can receive an email of this trigger at all."""
+        self.ensure_one()
+        return [
+            ("is_company", "=", False),
+            ("email_normalized", "!=", False),
+            ("company_id", "in", [False, self.company_id.id]),
+        ]
+
+    def _get_recipient_domain(self):
+        """Users matching the rules now (T3), before the controls (T4)."""
+        self.ensure_one()
+        domains = [
+            self._get_base_recipient_domain(),
+            self._get_include_domain(),
+            self._parse_domain(self.user_domain),
+            [("is_blacklisted", "=", False)],
+        ]
+        if self.use_account_rule:
+            account_domain = self._parse_domain(self.account_domain)
+            if account_domain:
+                domains.append([("commercial_partner_id", "any", account_domain)])
+        domains += [rule._get_partner_domain() for rule in self.usage_rule_ids]
+        return expression.AND(domains)
+
+    def _partner_model(self):
+        """res.partner in this trigger's company (for the inactivity period)."""
+        return self.env["res.partner"].with_company(self.company_id)
+
+    def action_preview_recipients(self):
+        """T3: the contacts that match the rules now."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Recipients matching %s now", self.name),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "views": [
+                (
+                    self.env.ref("natero_mail_trigger.res_partner_view_tree_natero").id,
+                    "list",
+                ),
+                (False, "form"),
+            ],
+            "domain": [("natero_trigger_match_id", "=", self.id)],
+            "context": {"create": False},
+        }
+
+    # =========================================================== message (T2)
+
+    def action_load_template(self):
+        """Copy the subject and body of the chosen saved template."""
+        for trigger in self:
+            source = trigger.template_source_id
+            if not source:
+                raise UserError(_("Choose a template to load first."))
+            trigger.write({"subject": source.subject, "body_html": source.body_html})
+        return True
+
+    def _get_reply_to(self):
+        self.ensure_one()
+        if self.no_reply:
+            domain = (
+                self.company_id.alias_domain_id.name
+                or ((email_normalize(self.email_from) or "").rpartition("@")[2])
+            )
+            return formataddr((_("No reply"), f"noreply@{domain}")) if domain else ""
+        if self.reply_to_email:
+            return formataddr((self.reply_to_name or "", self.reply_to_email))
+        return self.email_from
+
+    @api.model
+    def _get_secret(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return params.get_param("natero_mail_trigger.secret") or params.get_param(
+            "database.secret"
+        )
+
+    @api.model
+    def _unsubscribe_token(self, send_id):
+        return tokens.sign(
+            self._get_secret(), "unsubscribe", self.env.cr.dbname, int(send_id)
+        )
+
+    @api.model
+    def _check_unsubscribe_token(self, send_id, token):
+        return tokens.check(
+            self._get_secret(), token, "unsubscribe", self.env.cr.dbname, int(send_id)
+        )
+
+    def _get_unsubscribe_url(self, send):
+        token = self._unsubscribe_token(send.id)
+        return f"{self.get_base_url()}/natero/unsubscribe/{send.id}/{token}"
+
+    def _render(self, partner_ids):
+        """``{partner_id: (subject, body)}`` rendered with the trigger template.
+
+        Variables: ``object`` (the contact), ``object.commercial_partner_id``
+        (the account), ``trigger``, ``unsubscribe_url`` (a placeholder replaced
+        per recipient by ``_personalise``) and Odoo's usual template variables.
+        """
+        self.ensure_one()
+        template = self.mail_template_id.sudo()
+        add_context = {"unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER, "trigger": self}
+        subjects = template._render_field(
+            "subject", partner_ids, compute_lang=True, add_context=add_context
+        )
+        bodies = template._render_field(
+            "body_html", partner_ids, compute_lang=True, add_context=add_context
+        )
+        return {pid: (subjects[pid], bodies[pid]) for pid in partner_ids}
+
+    @staticmethod
+    def _personalise(text, unsubscribe_url):
+        return (text or "").replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url)
+
+    # ================================================================ review (T5)
+
+    def action_open_preview(self, partner=None):
+        self.ensure_one()
+        partner = partner or self.pending_send_ids.partner_id[:1]
+        wizard = self.env["natero.trigger.preview"].create(
+            {"trigger_id": self.id, "partner_id": partner.id if partner else False}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Preview of %s", self.name),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _send_test(self, partner, email_to):
+        """Send the email rendered for ``partner`` to ``email_to`` now."""
+        self.ensure_one()
+        if not email_normalize(email_to or ""):
+            raise UserError(_("Set an email address on your user to send a test."))
+        subject, body = self._render([partner.id])[partner.id]
+        url = f"{self.get_base_url()}/natero/unsubscribe/test"
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": _("[Test] %s", self._personalise(subject, url)),
+                    "body_html": self._personalise(body, url),
+                    "email_from": self.email_from,
+                    "email_to": email_to,
+                    "reply_to": self._get_reply_to(),
+                    "auto_delete": True,
+                }
+            )
+        )
+        mail.send()
+        return mail
+
+    def action_activate(self):
+        for trigger in self:
+            trigger._check_can_activate()
+        self.write({"state": "active"})
+        for trigger in self.filtered(lambda t: not t.start_date):
+            trigger.start_date = fields.Date.context_today(
+                trigger.with_context(tz=trigger.schedule_tz)
+            )
+        self._reschedule()
+        return True
+
+    def _check_can_activate(self):
+        self.ensure_one()
+        if not email_normalize(self.email_from or ""):
+            raise UserError(_("Set a valid From address on %s.", self.name))
+        if not (self.subject or "").strip():
+            raise UserError(_("Set a subject on %s.", self.name))
+        if expression.is_false(self.env["res.partner"], self._get_include_domain()):
+            raise UserError(
+                _(
+                    "Check at least one type of users on %s: none checked means "
+                    "nobody receives it.",
+                    self.name,
+                )
+            )
+
+    def action_deactivate(self):
+        """Stop generating and sending; a list waiting to be sent is cancelled."""
+        pending = self.env["natero.trigger.send"].search(
+            [("trigger_id", "in", self.ids), ("state", "=", "generated")]
+        )
+        pending._set_state("cancelled", failure_reason=_("Trigger deactivated"))
+        self.write(
+            {
+                "state": "inactive",
+                "next_generate_at": False,
+                "next_send_at": False,
+                "pending_day": False,
+            }
+        )
+        return True
+
+    def action_draft(self):
+        self.action_deactivate()
+        self.write({"state": "draft"})
+        return True
+
+    def action_view_sends(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "natero_mail_trigger.natero_trigger_send_action"
+        )
+        action["domain"] = [("trigger_id", "=", self.id)]
+        action["context"] = {"search_default_group_local_day": 1}
+        return action
+
+    # ============================================================ schedule (T4)
+
+    def _minutes(self):
+        return (
+            schedule.float_to_minutes(self.generate_time),
+            schedule.float_to_minutes(self.send_time),
+        )
+
+    def _reschedule(self, now=None):
+        """Store the next generate and send instants of active triggers."""
+        now = now or fields.Datetime.now()
+        for trigger in self:
+            tz = trigger.schedule_tz
+            gen_minutes, send_minutes = trigger._minutes()
+            min_day = (
+                trigger.last_generate_day + timedelta(days=1)
+                if trigger.last_generate_day
+                else None
+            )
+            vals = {
+                "next_generate_at": schedule.next_occurrence(
+                    now, gen_minutes, tz, min_day=min_day
+                ),
+            }
+            if trigger.pending_day:
+                generated_at = schedule.occurrence(trigger.pending_day, gen_minutes, tz)
+                vals["next_send_at"] = schedule.first_occurrence_from(
+                    generated_at, send_minutes, tz
+                )
+            trigger.write(vals)
+
+    # ================================================================== engine
+
+    @api.model
+    def _get_due_domain(self, now):
+        return [
+            ("state", "=", "active"),
+            "|",
+            ("next_generate_at", "<=", now),
+            ("next_send_at", "<=", now),
+        ]
+
+    @api.model
+    def _lock_due(self, now):
+        """Due triggers, locked (``FOR UPDATE SKIP LOCKED``): one search on the
+        stored, indexed next instants; triggers another worker holds are left
+        to it."""
+        query = self._search(self._get_due_domain(now), order="priority desc, id")
+        rows = self.env.execute_query(
+            SQL(
+                "%s FOR UPDATE SKIP LOCKED",
+                query.select(SQL.identifier(self._table, "id")),
+            )
+        )
+        return self.browse([row[0] for row in rows])
+
+    @api.model
+    def _cron_process(self, batch_size=SEND_BATCH_SIZE):
+        """Frequent cron: send due lists, generate due lists, send those due at
+        once. At most ``batch_size`` emails per call; the cron runs again at once
+        while some remain (``ir.cron._notify_progress``)."""
+        now = fields.Datetime.now()
+        due = self._lock_due(now)
+        sent, remaining = due._due_to_send(now)._run_send(now, batch_size)
+        generating = due.filtered(
+            lambda t: t.next_generate_at and t.next_generate_at <= now
+        )
+        generated = generating._run_generate(now)
+        if sent < batch_size:
+            more, remaining_now = generating._due_to_send(now)._run_send(
+                now, batch_size - sent
+            )
+            sent, remaining = sent + more, remaining + remaining_now
+        self.env["ir.cron"]._notify_progress(done=sent, remaining=remaining)
+        _logger.info(
+            "Email triggers cron: %s due, %s generated (%s recipients), %s emails "
+            "queued, %s remaining",
+            len(due),
+            len(generating),
+            generated,
+            sent,
+            remaining,
+        )
+        return sent
+
+    def _due_to_send(self, now):
+        return self.filtered(lambda t: t.next_send_at and t.next_send_at <= now)
+
+    # ------------------------------------------------------------- generation
+
+    def _run_generate(self, now):
+        """Generate today's list of each trigger in ``self``, in one pass over
+        the controls, triggers in priority order (T4). Returns the number of
+        send rows created."""
+        runs = {}
+        for trigger in self:
+            gen_minutes, send_minutes = trigger._minutes()
+            day, _generated_at, send_at = schedule.run_of(
+                now, gen_minutes, send_minutes, trigger.schedule_tz
+            )
+            if trigger.last_generate_day and day <= trigger.last_generate_day:
+                continue  # this day's list exists (generated by hand)
+            runs[trigger] = (day, send_at)
+        triggers = self.browse([trigger.id for trigger in runs])
+        created = triggers._generate_runs(runs)
+        for trigger, (day, send_at) in runs.items():
+            trigger.write(
+                {
+                    "last_generate_day": day,
+                    "pending_day": day,
+                    "next_send_at": send_at,
+                }
+            )
+        self._reschedule(now)
+        return created
+
+    def action_generate_now(self):
+        """Generate today's list now (for review), instead of at the generate
+        time; the list is still sent at the send time."""
+        now = fields.Datetime.now()
+        runs = {}
+        for trigger in self:
+            if trigger.state != "active":
+                raise UserError(_("Activate %s first.", trigger.name))
+            day = schedule.local_day(now, trigger.schedule_tz)
+            if trigger.last_generate_day and day <= trigger.last_generate_day:
+                raise UserError(
+                    _("Today's list of %s is already generated.", trigger.name)
+                )
+            send_minutes = trigger._minutes()[1]
+            runs[trigger] = (
+                day,
+                schedule.first_occurrence_from(now, send_minutes, trigger.schedule_tz),
+            )
+        self.sudo()._generate_runs({t.sudo(): run for t, run in runs.items()})
+        for trigger, (day, send_at) in runs.items():
+            trigger.sudo().write(
+                {
+                    "last_generate_day": day,
+                    "pending_day": day,
+                    "next_send_at": send_at,
+                }
+            )
+        self.sudo()._reschedule(now)
+        return True
+
+    def _generate_runs(self, runs):
+        """Create the send rows of ``runs`` (``{trigger: (day, send_at)}``).
+
+        Queries: one search per trigger for its candidates, one for the send
+        history of all candidates, one batch insert; independent of the number
+        of recipients otherwise.
+        """
+        if not runs:
+            return 0
+        Send = engine(self.env["natero.trigger.send"].sudo())
+        # a list left unsent from an earlier day is not sent any more
+        stale = Send.search(
+            [
+                ("trigger_id", "in", [t.id for t in runs]),
+                ("state", "=", "generated"),
+            ]
+        ).filtered(lambda send: send.local_day < runs[send.trigger_id][0])
+        stale._set_state("cancelled", failure_reason=_("Not sent before the next list"))
+
+        candidates, partners = {}, {}
+        for trigger in runs:
+            found = (
+                trigger._partner_model()
+                .sudo()
+                .search_fetch(
+                    trigger._get_recipient_domain(),
+                    ["email_normalized", "commercial_partner_id"],
+                    order="id",
+                )
+            )
+            candidates[trigger.id] = found.ids
+            partners.update((partner.id, partner) for partner in found)
+        last_trigger_send, last_any_send = self._get_send_history(list(partners))
+
+        vals_list = []
+        by_day = {}
+        for trigger, (day, _send_at) in runs.items():
+            by_day.setdefault(day, []).append(trigger)
+        for day in sorted(by_day):
+            decisions = controls.decide(
+                day,
+                [trigger._get_controls() for trigger in by_day[day]],
+                candidates,
+                last_trigger_send,
+                last_any_send,
+            )
+            for decision in decisions:
+                if not decision.selected:
+                    continue
+                partner = partners[decision.user_id]
+                trigger = self.browse(decision.trigger_id)
+                last_any_send[decision.user_id] = day
+                vals_list.append(
+                    {
+                        "trigger_id": decision.trigger_id,
+                        "partner_id": partner.id,
+                        "account_id": partner.commercial_partner_id.id,
+                        "email": partner.email_normalized,
+                        "local_day": day,
+                        "company_id": trigger.company_id.id,
+                    }
+                )
+            self._log_decisions(day, decisions)
+        Send.create(vals_list)
+        return len(vals_list)
+
+    def _get_controls(self):
+        self.ensure_one()
+        return controls.TriggerControls(
+            trigger_id=self.id,
+            priority=self.priority,
+            global_delay_days=self.global_delay_days,
+            retrigger_delay_days=self.retrigger_delay_days,
+            never_retrigger=self.never_retrigger,
+        )
+
+    @api.model
+    def _get_send_history(self, partner_ids):
+        """``({(trigger_id, partner_id): last day}, {partner_id: last day})`` of
+        the triggered emails (any trigger) to ``partner_ids``, in one query."""
+        if not partner_ids:
+            return {}, {}
+        groups = (
+            self.env["natero.trigger.send"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", partner_ids), ("state", "in", COUNTED_STATES)],
+                ["trigger_id", "partner_id"],
+                ["local_day:max"],
+            )
+        )
+        last_trigger_send, last_any_send = {}, {}
+        for trigger, partner, last_day in groups:
+            last_trigger_send[trigger.id, partner.id] = last_day
+            previous = last_any_send.get(partner.id)
+            if previous is None or last_day > previous:
+                last_any_send[partner.id] = last_day
+        return last_trigger_send, last_any_send
+
+    def _log_decisions(self, day, decisions):
+        counts = {}
+        for decision in decisions:
+            key = (decision.trigger_id, decision.code)
+            counts[key] = counts.get(key, 0) + 1
+        for trigger in self.browse(sorted({d.trigger_id for d in decisions})):
+            summary = {
+                code: count
+                for (tid, code), count in counts.items()
+                if tid == trigger.id
+            }
+            _logger.info(
+                "Email trigger %s (id %s) list of %s: %s",
+                trigger.name,
+                trigger.id,
+                day,
+                summary,
+            )
+
+    # ---------------------------------------------------------------- sending
+
+    def _run_send(self, now, limit):
+        """Send up to ``limit`` rows of the pending lists of ``self`` (T6).
+
+        Returns ``(queued, remaining)``; a trigger whose list is done gets no
+        next send instant until its next list is generated.
+        """
+        queued = remaining = 0
+        Send = self.env["natero.trigger.send"].sudo()
+        for trigger in self:
+            rows = Send._lock_pending(
+                trigger, trigger.pending_day, max(limit - queued, 0)
+            )
+            if rows:
+                queued += trigger._send_rows(rows)
+            left = Send.search_count(
+                [
+                    ("trigger_id", "=", trigger.id),
+                    ("local_day", "=", trigger.pending_day),
+                    ("state", "=", "generated"),
+                ]
+            )
+            remaining += left
+            if not left:
+                trigger.write(
+                    {"next_send_at": False, "pending_day": False, "last_send_at": now}
+                )
+        return queued, remaining
+
+    def _send_rows(self, rows):
+        """Queue one personalised ``mail.mail`` per row; rows that may not
+        receive any more (blacklisted, no email, archived, rules) are cancelled.
+        """
+        self.ensure_one()
+        rows = self._filter_deliverable(rows)
+        if not rows:
+            return 0
+        rendered = self._render(rows.partner_id.ids)
+        reply_to = self._get_reply_to()
+        mail_values = []
+        for row in rows:
+            subject, body = rendered[row.partner_id.id]
+            url = self._get_unsubscribe_url(row)
+            headers = {
+                "List-Unsubscribe": f"<{url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Precedence": "bulk",
+                "X-Auto-Response-Suppress": "OOF",
+            }
+            if self.email_bcc:
+                headers["Bcc"] = self.email_bcc
+            mail_values.append(
+                {
+                    "natero_trigger_send_id": row.id,
+                    "subject": self._personalise(subject, url),
+                    "body_html": self._personalise(body, url),
+                    "email_from": self.email_from,
+                    "email_to": formataddr((row.partner_id.name or "", row.email)),
+                    "reply_to": reply_to,
+                    "model": "res.partner",
+                    "res_id": row.partner_id.id,
+                    "record_name": row.partner_id.name,
+                    "message_type": "email_outgoing",
+                    "author_id": self.user_id.partner_id.id,
+                    "headers": repr(headers),
+                    "auto_delete": True,
+                }
+            )
+        mails = self.env["mail.mail"].sudo().create(mail_values)
+        for row, mail in zip(rows, mails, strict=True):
+            row._set_state("queued", message_id=mail.message_id, subject=mail.subject)
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        return len(rows)
+
+    def _filter_deliverable(self, rows):
+        """Rows whose user may still receive: re-check at send time (T6)."""
+        self.ensure_one()
+        partners = rows.partner_id.with_context(active_test=False)
+        emails = {partner.email_normalized for partner in partners} - {False}
+        blacklisted = set(
+            self.env["mail.blacklist"]
+            .sudo()
+            .search([("email", "in", list(emails))])
+            .mapped("email")
+        )
+        matching = None
+        if self.recheck_rules_at_send:
+            matching = set(
+                self._partner_model()
+                .sudo()
+                .search(
+                    expression.AND(
+                        [[("id", "in", partners.ids)], self._get_recipient_domain()]
+                    )
+                )
+                .ids
+            )
+        reasons = {}
+        for row in rows:
+            partner = row.partner_id
+            email = partner.email_normalized
+            if not partner.active or not email:
+                reason = _("No active contact with an email")
+            elif email in blacklisted:
+                reason = _("Blacklisted (unsubscribed)")
+            elif matching is not None and partner.id not in matching:
+                reason = _("No longer matches the rules")
+            else:
+                if email != row.email:
+                    row._set_state("generated", email=email)
+                continue
+            reasons.setdefault(reason, self.env["natero.trigger.send"])
+            reasons[reason] |= row
+        cancelled = self.env["natero.trigger.send"]
+        for reason, cancelled_rows in reasons.items():
+            cancelled_rows._set_state("cancelled", failure_reason=reason)
+            cancelled |= cancelled_rows
+        return rows - cancelled

@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    natero_inactive_days = fields.Integer(
+        related="company_id.natero_inactive_days", readonly=False
+    )

@@ -1,0 +1,7 @@
+"""Pure helpers of natero_mail_trigger (no Odoo import).
+
+They are imported by the addon as ``odoo.addons.natero_mail_trigger.tools`` and by
+the unit tests as a standalone package, so modules here only use relative imports.
+"""
+
+from . import controls, schedule, tokens

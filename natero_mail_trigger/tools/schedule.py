@@ -1,0 +1,96 @@
+"""Daily wall-clock schedules in an IANA time zone (SPEC T4).
+
+All instants given to and returned by this module are naive datetimes in UTC, as
+Odoo stores them. A schedule is a local wall time (``HH:MM`` as minutes after
+midnight, or Odoo's float hours) that happens once per local day in a zone.
+
+DST rules, as PEP 495 gives them with ``fold=0``:
+
+* a wall time that does not exist that day (spring-forward gap) moves forward by
+  the length of the gap (02:30 on the last Sunday of March in Europe/Oslo happens
+  at 03:30 CEST);
+* a wall time that happens twice that day (autumn fall-back) takes its first
+  occurrence.
+"""
+
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MINUTES_PER_DAY = 24 * 60
+
+
+def zone(tz_name):
+    """The ZoneInfo of ``tz_name``; UTC when it is empty or unknown."""
+    try:
+        return ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def float_to_minutes(hours):
+    """Odoo ``float_time`` hours (8.5 = 08:30) to minutes after midnight.
+
+    Rounded to the minute and clamped to one day.
+    """
+    minutes = round((hours or 0.0) * 60)
+    return min(max(minutes, 0), MINUTES_PER_DAY - 1)
+
+
+def _to_utc(local):
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def occurrence(day, minutes, tz_name):
+    """The UTC instant at which wall time ``minutes`` happens on local ``day``."""
+    wall = time(minutes // 60, minutes % 60)
+    local = datetime.combine(day, wall).replace(tzinfo=zone(tz_name), fold=0)
+    return _to_utc(local)
+
+
+def local_day(instant, tz_name):
+    """The local calendar day of the UTC ``instant`` in ``tz_name``."""
+    aware = instant.replace(tzinfo=timezone.utc)
+    return aware.astimezone(zone(tz_name)).date()
+
+
+def next_occurrence(after, minutes, tz_name, min_day=None):
+    """The first occurrence strictly after the UTC instant ``after``.
+
+    With ``min_day``, occurrences on local days before ``min_day`` are skipped
+    (used so that a day whose list was already generated is not generated again).
+    """
+    day = local_day(after, tz_name) - timedelta(days=1)
+    if min_day is not None and day < min_day:
+        day = min_day
+    while True:
+        instant = occurrence(day, minutes, tz_name)
+        if instant > after:
+            return instant
+        day += timedelta(days=1)
+
+
+def last_occurrence(at, minutes, tz_name):
+    """The latest occurrence at or before the UTC instant ``at``."""
+    day = local_day(at, tz_name) + timedelta(days=1)
+    while True:
+        instant = occurrence(day, minutes, tz_name)
+        if instant <= at:
+            return instant
+        day -= timedelta(days=1)
+
+
+def first_occurrence_from(start, minutes, tz_name):
+    """The first occurrence at or after the UTC instant ``start``."""
+    return next_occurrence(start - timedelta(microseconds=1), minutes, tz_name)
+
+
+def run_of(at, generate_minutes, send_minutes, tz_name):
+    """The run due at UTC instant ``at``: ``(local day, generate at, send at)``.
+
+    The run's local day is the day of the latest generate occurrence at or before
+    ``at``; its list is sent at the first send occurrence at or after that
+    generate instant (same day when the send time is later, else the next day).
+    """
+    generate_at = last_occurrence(at, generate_minutes, tz_name)
+    send_at = first_occurrence_from(generate_at, send_minutes, tz_name)
+    return local_day(generate_at, tz_name), generate_at, send_at

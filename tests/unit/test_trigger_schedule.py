@@ -1,0 +1,149 @@
+"""Pure tests of natero_mail_trigger/tools/schedule.py (SPEC T4), without Odoo."""
+
+import importlib.util
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+def _load_tools():
+    name = "natero_mail_trigger_tools"
+    if name not in sys.modules:
+        tools = Path(__file__).resolve().parents[2] / "natero_mail_trigger" / "tools"
+        init = tools / "__init__.py"
+        spec = importlib.util.spec_from_file_location(
+            name, init, submodule_search_locations=[str(tools)]
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def load_registry():
+    """No Odoo here: override pytest-odoo's autouse registry fixture."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def enable_odoo_test_flag():
+    yield
+
+
+schedule = _load_tools().schedule
+OSLO = "Europe/Oslo"
+ZONES = ["UTC", OSLO, "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"]
+
+
+def test_float_to_minutes():
+    assert schedule.float_to_minutes(8.5) == 510
+    assert schedule.float_to_minutes(0) == 0
+    assert schedule.float_to_minutes(None) == 0
+    assert schedule.float_to_minutes(23.999) == 24 * 60 - 1
+    assert schedule.float_to_minutes(-3) == 0
+
+
+def test_occurrence_plain_days():
+    # CET in winter, CEST in summer
+    assert schedule.occurrence(date(2025, 1, 10), 8 * 60, OSLO) == datetime(
+        2025, 1, 10, 7, 0
+    )
+    assert schedule.occurrence(date(2025, 6, 10), 8 * 60, OSLO) == datetime(
+        2025, 6, 10, 6, 0
+    )
+
+
+def test_nonexistent_local_time_moves_forward():
+    # 2025-03-30 02:00 CET -> 03:00 CEST: 02:30 does not exist, happens at 03:30
+    instant = schedule.occurrence(date(2025, 3, 30), 150, OSLO)
+    assert instant == datetime(2025, 3, 30, 1, 30)
+    local = instant.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(OSLO))
+    assert (local.hour, local.minute) == (3, 30)
+    assert schedule.local_day(instant, OSLO) == date(2025, 3, 30)
+
+
+def test_ambiguous_local_time_takes_first_occurrence():
+    # 2025-10-26 03:00 CEST -> 02:00 CET: 02:30 happens twice, first at 00:30 UTC
+    instant = schedule.occurrence(date(2025, 10, 26), 150, OSLO)
+    assert instant == datetime(2025, 10, 26, 0, 30)
+
+
+def test_next_occurrence_across_spring_forward():
+    after = datetime(2025, 3, 29, 7, 0)  # 08:00 CET on Saturday
+    first = schedule.next_occurrence(after, 8 * 60, OSLO)
+    assert first == datetime(2025, 3, 30, 6, 0)  # 08:00 CEST on Sunday
+    assert first - after == timedelta(hours=23)
+
+
+def test_next_occurrence_is_strictly_after():
+    at = datetime(2025, 1, 10, 7, 0)
+    assert schedule.next_occurrence(at, 8 * 60, OSLO) == datetime(2025, 1, 11, 7, 0)
+    assert schedule.first_occurrence_from(at, 8 * 60, OSLO) == at
+
+
+def test_next_occurrence_min_day_skips_days():
+    at = datetime(2025, 1, 10, 5, 0)  # before today's 08:00
+    assert schedule.next_occurrence(
+        at, 8 * 60, OSLO, min_day=date(2025, 1, 11)
+    ) == datetime(2025, 1, 11, 7, 0)
+
+
+def test_last_occurrence():
+    at = datetime(2025, 1, 10, 6, 59)  # 07:59 local
+    assert schedule.last_occurrence(at, 8 * 60, OSLO) == datetime(2025, 1, 9, 7, 0)
+    assert schedule.last_occurrence(
+        datetime(2025, 1, 10, 7, 0), 8 * 60, OSLO
+    ) == datetime(2025, 1, 10, 7, 0)
+
+
+def test_run_of_send_later_same_day_and_next_day():
+    at = datetime(2025, 1, 10, 7, 5)
+    day, gen, send = schedule.run_of(at, 8 * 60, 17 * 60, OSLO)
+    assert (day, gen, send) == (
+        date(2025, 1, 10),
+        datetime(2025, 1, 10, 7, 0),
+        datetime(2025, 1, 10, 16, 0),
+    )
+    day, gen, send = schedule.run_of(at, 8 * 60, 7 * 60, OSLO)
+    assert day == date(2025, 1, 10)
+    assert send == datetime(2025, 1, 11, 6, 0)
+    day, gen, send = schedule.run_of(at, 8 * 60, 8 * 60, OSLO)
+    assert gen == send
+
+
+def test_local_day_and_unknown_zone():
+    assert schedule.local_day(datetime(2025, 1, 10, 23, 30), OSLO) == date(2025, 1, 11)
+    assert schedule.local_day(datetime(2025, 1, 10, 23, 30), "Not/AZone") == date(
+        2025, 1, 10
+    )
+    assert schedule.local_day(datetime(2025, 1, 10, 23, 30), False) == date(2025, 1, 10)
+
+
+instants = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2037, 1, 1))
+
+
+@given(instants, st.integers(0, 24 * 60 - 1), st.sampled_from(ZONES))
+def test_next_occurrence_properties(after, minutes, tz):
+    nxt = schedule.next_occurrence(after, minutes, tz)
+    assert nxt > after
+    # no occurrence is skipped: the one before it is at or before ``after``
+    before = nxt - timedelta(microseconds=1)
+    assert schedule.last_occurrence(before, minutes, tz) <= after
+    # it is the wall time asked for, or later by a DST gap only
+    local = nxt.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz))
+    shift = local.hour * 60 + local.minute - minutes
+    assert 0 <= shift <= 60
+    assert nxt - after <= timedelta(hours=26)
+
+
+@given(instants, st.integers(0, 24 * 60 - 1), st.sampled_from(ZONES))
+def test_last_occurrence_properties(at, minutes, tz):
+    last = schedule.last_occurrence(at, minutes, tz)
+    assert last <= at
+    assert schedule.next_occurrence(last, minutes, tz) > at

@@ -1,0 +1,104 @@
+"""Pure tests of natero_mail_trigger/tools/tokens.py (SPEC T6), without Odoo."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+def _load_tools():
+    name = "natero_mail_trigger_tools"
+    if name not in sys.modules:
+        tools = Path(__file__).resolve().parents[2] / "natero_mail_trigger" / "tools"
+        init = tools / "__init__.py"
+        spec = importlib.util.spec_from_file_location(
+            name, init, submodule_search_locations=[str(tools)]
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def load_registry():
+    """No Odoo here: override pytest-odoo's autouse registry fixture."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def enable_odoo_test_flag():
+    yield
+
+
+tokens = _load_tools().tokens
+SECRET = "s3cr3t"
+
+
+def test_sign_and_check():
+    token = tokens.sign(SECRET, "unsubscribe", "db", 42, "a@example.com")
+    assert tokens.check(SECRET, token, "unsubscribe", "db", 42, "a@example.com")
+    assert "=" not in token and "/" not in token and "+" not in token
+
+
+@pytest.mark.parametrize(
+    "secret, purpose, values",
+    [
+        ("other", "unsubscribe", ("db", 42, "a@example.com")),
+        (SECRET, "open", ("db", 42, "a@example.com")),
+        (SECRET, "unsubscribe", ("db", 43, "a@example.com")),
+        (SECRET, "unsubscribe", ("db", 42, "b@example.com")),
+        (SECRET, "unsubscribe", ("db2", 42, "a@example.com")),
+    ],
+)
+def test_check_refuses_other_values(secret, purpose, values):
+    token = tokens.sign(SECRET, "unsubscribe", "db", 42, "a@example.com")
+    assert not tokens.check(secret, token, purpose, *values)
+
+
+def test_check_refuses_garbage():
+    assert not tokens.check(SECRET, "", "unsubscribe", 1)
+    assert not tokens.check(SECRET, None, "unsubscribe", 1)
+    assert not tokens.check("", "x", "unsubscribe", 1)
+    assert not tokens.check(SECRET, "é" * 43, "unsubscribe", 1)
+
+
+def test_values_are_not_ambiguous():
+    assert tokens.sign(SECRET, "p", "a|b", "c") != tokens.sign(SECRET, "p", "a", "b|c")
+
+
+def test_sign_needs_secret_and_purpose():
+    with pytest.raises(ValueError):
+        tokens.sign("", "p", 1)
+    with pytest.raises(ValueError):
+        tokens.sign(SECRET, "", 1)
+
+
+def test_api_keys():
+    key, lookup = tokens.new_api_key()
+    assert tokens.api_key_lookup(key) == lookup
+    stored = tokens.hash_api_key(key)
+    assert key not in stored
+    assert tokens.check_api_key(key, stored)
+    assert not tokens.check_api_key(key + "x", stored)
+    assert not tokens.check_api_key(None, stored)
+    assert not tokens.check_api_key(key, "")
+    other, _lookup = tokens.new_api_key()
+    assert other != key
+
+
+@pytest.mark.parametrize(
+    "key", [None, "", "nokey", "ntk_short_x", "ntk_zzzzzzzzzzzz_x", 12]
+)
+def test_api_key_lookup_refuses_malformed(key):
+    assert tokens.api_key_lookup(key) is None
+
+
+@given(st.text(min_size=1), st.integers(), st.text())
+def test_roundtrip_property(purpose, number, text):
+    token = tokens.sign(SECRET, purpose, number, text)
+    assert tokens.check(SECRET, token, purpose, number, text)
+    assert not tokens.check(SECRET, token, purpose, number + 1, text)
