@@ -231,13 +231,13 @@ class NateroTrigger(models.Model):
             .create(
                 [
                     {
-                        "name": _("Email trigger: %s", vals.get("name") or ""),
+                        "name": self.env._("Email trigger: %s", vals.get("name") or ""),
                         "model_id": model_id,
                         "subject": vals.pop("subject", None) or vals.get("name") or "",
                         "body_html": vals.pop("body_html", None) or DEFAULT_BODY,
                         "lang": "{{ object.lang }}",
                         "auto_delete": True,
-                        "description": _("Owned by an email trigger."),
+                        "description": self.env._("Owned by an email trigger."),
                     }
                     for vals in vals_list
                 ]

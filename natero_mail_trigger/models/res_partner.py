@@ -174,7 +174,7 @@ class ResPartner(models.Model):
         domain = self._natero_inactive_domain()
         if (operator == "=") == value:
             return domain
-        return ["!", *domain]
+        return ["!", *expression.normalize_domain(domain)]
 
     def _compute_natero_trigger_match_id(self):
         self.natero_trigger_match_id = False

@@ -1,1 +1,8 @@
-
+from . import (
+    test_trigger_controls,
+    test_trigger_customer_data,
+    test_trigger_lifecycle,
+    test_trigger_schedule,
+    test_trigger_send,
+    test_trigger_http,
+)

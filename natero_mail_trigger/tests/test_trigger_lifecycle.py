@@ -1,0 +1,136 @@
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import TriggerCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTriggerLifecycle(TriggerCommon):
+    """T2 message, T3 rules preview, T5 review: preview, test send, states,
+    copy, deactivate, delete; engine-only send rows."""
+
+    def test_own_template_and_load_from_saved_template(self):
+        trigger = self.make_trigger()
+        template = trigger.mail_template_id
+        self.assertEqual(template.model, "res.partner")
+        self.assertEqual(template.subject, trigger.subject)
+        saved = self.env.ref("natero_mail_trigger.mail_template_trigger_inactive")
+        trigger.template_source_id = saved
+        trigger.action_load_template()
+        self.assertEqual(trigger.subject, saved.subject)
+        self.assertIn("We have not seen you", str(trigger.body_html))
+        # the saved template itself is not the trigger's
+        self.assertNotEqual(trigger.mail_template_id, saved)
+
+    def test_preview_and_test_send(self):
+        trigger = self.make_trigger()
+        action = trigger.with_user(self.owner).action_open_preview(partner=self.user_1)
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertEqual(wizard.subject, "Hello User 1 of Acme")
+        self.assertIn("Hi User 1", wizard.body_html)
+        self.assertIn("/natero/unsubscribe/preview", wizard.body_html)
+        wizard.partner_id = self.user_2
+        self.assertEqual(wizard.subject, "Hello User 2 of Acme")
+        with self.mock_mail_gateway():
+            wizard.with_user(self.owner).action_send_test()
+        self.assertEqual(len(self._new_mails), 1)
+        self.assertEqual(self._new_mails.subject, "[Test] Hello User 2 of Acme")
+        self.assertEqual(self._new_mails.email_to, self.owner.email_formatted)
+        self.assertFalse(self._new_mails.natero_trigger_send_id)
+
+    def test_preview_shows_template_errors(self):
+        trigger = self.make_trigger(subject="{{ object.no_such_field }}")
+        wizard = self.env["natero.trigger.preview"].create(
+            {"trigger_id": trigger.id, "partner_id": self.user_1.id}
+        )
+        self.assertTrue(wizard.error)
+
+    def test_preview_recipients_matches_rules_now(self):
+        trigger = self.make_trigger(
+            use_account_rule=True, account_domain="[('natero_arr', '>', 10000)]"
+        )
+        small_user = self.env["res.partner"].create(
+            {
+                "name": "Small",
+                "email": "small@tiny.example.com",
+                "parent_id": self.account_small.id,
+                "natero_product_user": True,
+            }
+        )
+        action = trigger.action_preview_recipients()
+        found = self.env["res.partner"].search(action["domain"])
+        self.assertEqual(found, self.users)
+        self.assertNotIn(small_user, found)
+
+    def test_states_copy_deactivate_delete(self):
+        trigger = self.make_trigger()
+        self.assertEqual(trigger.state, "draft")
+        trigger.action_activate()
+        self.assertEqual(trigger.state, "active")
+        self.assertTrue(trigger.next_generate_at)
+        with self.assertRaises(UserError):
+            trigger.unlink()
+
+        copy = trigger.copy()
+        self.assertEqual(copy.state, "draft")
+        self.assertEqual(copy.name, "Feature tip (copy)")
+        self.assertNotEqual(copy.mail_template_id, trigger.mail_template_id)
+        self.assertEqual(copy.subject, trigger.subject)
+        self.assertFalse(copy.next_generate_at)
+
+        trigger.action_generate_now()
+        pending = self.sends(trigger)
+        self.assertEqual(len(pending), 3)
+        trigger.action_deactivate()
+        self.assertEqual(trigger.state, "inactive")
+        self.assertFalse(trigger.next_generate_at)
+        self.assertFalse(trigger.next_send_at)
+        self.assertEqual(set(pending.mapped("state")), {"cancelled"})
+
+        template = trigger.mail_template_id
+        trigger.unlink()
+        self.assertFalse(template.exists())
+        self.assertFalse(pending.exists())
+
+    def test_activation_checks(self):
+        nobody = self.make_trigger(include_product_users=False)
+        with self.assertRaises(UserError):
+            nobody.action_activate()
+        self.assertFalse(self.env["res.partner"].search(nobody._get_recipient_domain()))
+        bad_from = self.make_trigger(email_from="not an address")
+        with self.assertRaises(UserError):
+            bad_from.action_activate()
+
+    def test_invalid_domain_refused(self):
+        with self.assertRaises(ValidationError):
+            self.make_trigger(user_domain="[('no_such_field', '=', 1)]")
+        with self.assertRaises(ValidationError):
+            self.make_trigger(user_domain="[('name', '=', ")
+
+    def test_reply_to_and_no_reply(self):
+        trigger = self.make_trigger()
+        self.assertEqual(trigger._get_reply_to(), trigger.email_from)
+        trigger.write(
+            {"reply_to_name": "CS team", "reply_to_email": "cs@test.example.com"}
+        )
+        self.assertEqual(trigger._get_reply_to(), '"CS team" <cs@test.example.com>')
+        trigger.no_reply = True
+        self.assertIn("noreply@", trigger._get_reply_to())
+
+    def test_send_rows_are_engine_only(self):
+        trigger = self.make_trigger()
+        trigger.action_activate()
+        trigger.action_generate_now()
+        row = self.sends(trigger)[0]
+        with self.assertRaises(AccessError):
+            row.write({"state": "sent"})
+        with self.assertRaises(AccessError):
+            self.Send.create(
+                {
+                    "trigger_id": trigger.id,
+                    "partner_id": self.user_1.id,
+                    "local_day": row.local_day,
+                }
+            )
+        with self.assertRaises(AccessError):
+            row.with_user(self.reviewer).write({"state": "sent"})
