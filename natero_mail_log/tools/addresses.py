@@ -1,0 +1,226 @@
+"""E-mail address helpers (SPEC L2/L3): normalising, splitting, domains.
+
+Pure Python, no Odoo import.  Addresses are returned bare and lower-case
+(``"John <John@Acme.COM>"`` -> ``"john@acme.com"``); anything that does not look
+like an address gives ``""`` (``normalize``) or is left out (``split``).
+"""
+
+import re
+from email.header import decode_header, make_header
+
+# One address: a local part (no leading quote), "@", a dotted domain whose last
+# label is alphabetic (or an IDNA "xn--" label).  The look-behind keeps the scan
+# linear: a match can only start where a run of address characters starts.
+_LOCAL = r"[\w!#$%&*+/=?^`{|}~-]+(?:[.'][\w!#$%&*+/=?^`{|}~-]+)*"
+_DOMAIN = r"(?:[\w-]+\.)+(?:[^\W\d_]{2,}|xn--[\w-]+)"
+ADDRESS_RE = re.compile(
+    rf"(?<![\w!#$%&*+/=?^`{{|}}~.-])(?<!\w')({_LOCAL})@({_DOMAIN})(?![\w-])"
+)
+# "addr<mailto:addr>": the link target duplicates the address shown before it.
+_MAILTO_AFTER_ADDR_RE = re.compile(rf"(@{_DOMAIN})<mailto:[^>\s]*>", re.IGNORECASE)
+_QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_MAX_VALUE = 20000
+
+FREE_MAIL_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "outlook.fr",
+        "outlook.de",
+        "outlook.es",
+        "outlook.it",
+        "outlook.com.br",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "hotmail.fr",
+        "hotmail.de",
+        "hotmail.es",
+        "hotmail.it",
+        "hotmail.nl",
+        "hotmail.be",
+        "hotmail.no",
+        "hotmail.se",
+        "hotmail.com.br",
+        "live.com",
+        "live.co.uk",
+        "live.fr",
+        "live.de",
+        "live.nl",
+        "live.be",
+        "live.it",
+        "live.no",
+        "live.se",
+        "live.com.pt",
+        "msn.com",
+        "windowslive.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "yahoo.fr",
+        "yahoo.de",
+        "yahoo.es",
+        "yahoo.it",
+        "yahoo.com.br",
+        "yahoo.co.jp",
+        "yahoo.no",
+        "yahoo.se",
+        "yahoo.nl",
+        "ymail.com",
+        "rocketmail.com",
+        "aol.com",
+        "aim.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "gmx.at",
+        "gmx.ch",
+        "gmx.fr",
+        "web.de",
+        "t-online.de",
+        "freenet.de",
+        "mail.ru",
+        "inbox.ru",
+        "list.ru",
+        "bk.ru",
+        "yandex.ru",
+        "yandex.com",
+        "yandex.ua",
+        "ya.ru",
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+        "tutanota.com",
+        "zoho.com",
+        "zohomail.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "sina.com",
+        "yeah.net",
+        "naver.com",
+        "online.no",
+        "laposte.net",
+        "orange.fr",
+        "free.fr",
+        "sfr.fr",
+        "wanadoo.fr",
+        "libero.it",
+        "virgilio.it",
+        "tiscali.it",
+        "seznam.cz",
+        "wp.pl",
+        "o2.pl",
+        "interia.pl",
+        "onet.pl",
+        "mail.com",
+        "email.com",
+        "fastmail.com",
+        "fastmail.fm",
+        "hushmail.com",
+        "bol.com.br",
+        "uol.com.br",
+        "terra.com.br",
+        "telenet.be",
+        "skynet.be",
+        "ziggo.nl",
+        "kpnmail.nl",
+    ]
+)
+
+
+def decode_words(value):
+    """Return ``value`` with RFC 2047 encoded words decoded (never raises)."""
+    if value is None:
+        return ""
+    value = str(value)
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (ValueError, LookupError, UnicodeError, TypeError, AssertionError):
+        return value
+
+
+def _clean(local, domain):
+    """Lower-case and trim one matched address; '' when it is not plausible."""
+    address = f"{local}@{domain}".lower().strip(".-")
+    if len(address) > 254 or ".." in address:
+        return ""
+    return address
+
+
+def find_all(text):
+    """Every address written in free text, in order, without duplicates.
+
+    Used on forwarded-block values, where names and addresses are written
+    loosely (``Bessie, Berry <b@x.com>; c@y.com <c@y.com>``, ``Foo (f@x.com)``,
+    ``Doe [mailto:d@x.com]``).  A ``<mailto:...>`` link right after an address
+    is ignored (it repeats, or contradicts, what the reader saw).
+    """
+    text = _MAILTO_AFTER_ADDR_RE.sub(r"\1", (text or "")[:_MAX_VALUE])
+    found = []
+    for match in ADDRESS_RE.finditer(text):
+        address = _clean(match.group(1), match.group(2))
+        if address and address not in found:
+            found.append(address)
+    return found
+
+
+def split(header_value):
+    """Normalised addresses of a header value (encoded words, groups, quotes).
+
+    Quoted display names are blanked before the scan, so a comma or an address
+    inside ``"Doe, John"`` never yields a participant; ``;`` and ``,`` both
+    separate; group syntax (``Team: a@x.com, b@y.com;``) needs nothing special.
+    """
+    value = decode_words(header_value)[:_MAX_VALUE]
+    return find_all(_QUOTED_RE.sub('""', value))
+
+
+def normalize(addr):
+    """The bare lower-case address in ``addr`` ('' when there is none)."""
+    if not addr:
+        return ""
+    found = split(addr)
+    return found[0] if found else ""
+
+
+def display_name(value):
+    """The display name written before the address in ``value`` ('' if none)."""
+    value = decode_words(value).strip()
+    cut = len(value)
+    for token in ("<", "[mailto:", "(", " on behalf of ", " im Auftrag von "):
+        index = value.find(token)
+        if index != -1:
+            cut = min(cut, index)
+    name = value[:cut].strip().strip("\"'«»“”‘’ ").strip()
+    if ADDRESS_RE.fullmatch(name) or not name:
+        return ""
+    return name
+
+
+def domain_of(addr):
+    """The lower-case domain of an address ('' when invalid)."""
+    address = normalize(addr)
+    return address.rpartition("@")[2] if address else ""
+
+
+def matches_domain(addr, domains):
+    """True when the address's domain is one of ``domains`` or a subdomain."""
+    domain = domain_of(addr)
+    if not domain:
+        return False
+    for candidate in domains or ():
+        candidate = (candidate or "").strip().lower().lstrip("@.")
+        if candidate and (domain == candidate or domain.endswith("." + candidate)):
+            return True
+    return False
+
+
+def is_free_mail(addr):
+    """True when the address belongs to a free-mail provider."""
+    return domain_of(addr) in FREE_MAIL_DOMAINS

@@ -1,0 +1,406 @@
+"""Parse one inbound mail into the facts the logging pipeline needs (SPEC L2).
+
+``parse_message(raw, log_addresses)`` returns a frozen ``ParsedMail``: ids,
+participants, envelope recipients, bodies, attachments, a content hash (the
+dedupe key when there is no Message-ID, SPEC L8), the policy headers, and the
+classification ``kind`` (``bcc`` | ``forward`` | ``auto``) with, for forwards, a
+``ForwardInfo`` describing the outermost forwarded message.  It raises nothing
+but ``ParseError`` (input that is not a mail), whatever the input.
+
+How ``kind`` is decided (``_classify``; rules drawn from the corpus, where every
+reply quotes a header block that a naive parser would take for a forward):
+
+1. ``auto`` when any automatic-mail signal is present (``autoreply``).
+2. The first prefix of the outer Subject (``forwards.LANGUAGES``):
+
+   * a *reply* prefix (Re, RE, AW, SV, Antw, R, Rif, Res, Odp, ...) means ``bcc``.
+     Every reply of the corpus has one: Outlook/Outlook.com replies with a full
+     From/Sent/To/Subject block under an underscore rule, "-----Original
+     Message-----", "----- Original Message -----", quoted "> Subject:" blocks,
+     "On ... wrote:", "Am ... schrieb", "Op ... schreef", and an OWA reply whose
+     quoted history holds Gmail and OWA forward blocks ("RE: Tr: Fwd: ...").
+     A quoted header block under a reply is the thread history, not a forward.
+     Exception: a message/rfc822 attached outside a delivery report makes it a
+     forward of that message (source ``rfc822``).
+   * a *forward* prefix (Fwd, Fw, WG, TR, RV, Enc, I, VS, VB, Doorst,
+     Videresend, ...) means ``forward``: the first header block of the text body
+     (else of the HTML body), else an attached message/rfc822, else an
+     attribution line ("Am <date> schrieb <who>:", Outlook for Mac).  When none
+     is found the mail is still a forward, with ``forward_unparsed=True`` (the
+     caller falls back to the outer headers, as Natero does, and flags it).
+
+3. No known prefix (an edited subject, a client that adds none):
+
+   * a block under an explicit forward marker ("Forwarded message", "Begin
+     forwarded message", "Weitergeleitete Nachricht", ...) means ``forward``;
+   * another block (an "Original Message" marker, an underscore rule, bare
+     fields) means ``forward`` unless the headers say reply (In-Reply-To or
+     References present) or BCC copy (one of ``log_addresses`` is in the
+     envelope headers but in neither To nor Cc);
+   * an attached message/rfc822 means ``forward``; a forward marker without
+     readable fields means ``forward`` with ``forward_unparsed=True``;
+   * anything else is ``bcc`` (a plain copy: participants are its own headers).
+"""
+
+import email
+import hashlib
+import re
+from dataclasses import dataclass
+from email import policy
+from email.utils import parseaddr
+
+from . import addresses, autoreply, dates, forwards, htmltext, mime
+from .forwards import ForwardInfo
+from .mime import Attachment
+
+__all__ = [
+    "Attachment",
+    "ForwardInfo",
+    "ParseError",
+    "ParsedMail",
+    "cli_record",
+    "parse_message",
+]
+
+ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
+POLICY_HEADERS = (
+    "auto-submitted",
+    "precedence",
+    "x-autoreply",
+    "return-path",
+    "list-id",
+    "list-unsubscribe",
+    "x-auto-response-suppress",
+    "x-loop",
+    "content-type",
+    "sender",
+    "reply-to",
+    "resent-from",
+)
+IDENTITY_HEADERS = (
+    "from",
+    "sender",
+    "message-id",
+    "date",
+    "subject",
+    "to",
+    "cc",
+    "received",
+    "delivered-to",
+    "return-path",
+    "mime-version",
+)
+_HEADER_LINE_RE = re.compile(rb"^(?:From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
+_MSGID_RE = re.compile(r"<([^<>\s]+)>")
+_FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
+_SPACES_RE = re.compile(r"\s+")
+MAX_HEADER_BYTES = 1_000_000
+
+
+class ParseError(ValueError):
+    """The input is not an e-mail message (empty, binary, no header section)."""
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """Everything the logging pipeline needs from one inbound mail."""
+
+    message_id: str
+    content_hash: str
+    subject: str
+    date: object
+    outer_from: str
+    outer_from_name: str
+    to: tuple
+    cc: tuple
+    envelope_to: tuple
+    in_reply_to: str
+    references: tuple
+    kind: str
+    auto_reason: str | None
+    forward: ForwardInfo | None
+    forward_unparsed: bool
+    body_html: str
+    body_text: str
+    attachments: tuple
+    headers: dict
+    defects: tuple
+
+
+def parse_message(raw, log_addresses=()):
+    """Parse raw mail bytes (or text); raises only ``ParseError``."""
+    try:
+        return _parse(raw, frozenset(a.lower() for a in log_addresses or ()))
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise ParseError(f"unparseable message: {type(exc).__name__}: {exc}") from exc
+
+
+def _parse(raw, log_addresses):
+    """The parse itself (see ``parse_message``)."""
+    data, defects = _prepare(raw)
+    message = email.message_from_bytes(data, policy=policy.compat32)
+    headers = _Headers(message)
+    headers.require_identity()
+    parts = mime.bodies(message)
+    facts = _Facts(headers, parts, log_addresses)
+    kind, reason, forward, unparsed = _classify(facts)
+    return facts.result(kind, reason, forward, unparsed, defects)
+
+
+def _to_bytes(raw):
+    """bytes of the input (str is encoded as UTF-8)."""
+    if isinstance(raw, str):
+        return raw.encode("utf-8", "surrogateescape")
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        return bytes(raw)
+    raise ParseError(f"expected bytes or str, got {type(raw).__name__}")
+
+
+def _prepare(raw):
+    """Check that the input starts with a header section; (data, defects)."""
+    data = _to_bytes(raw)
+    defects = []
+    stripped = data.lstrip(b"\r\n")
+    if len(stripped) != len(data):
+        defects.append("leading blank lines before the headers")
+    if not stripped.strip():
+        raise ParseError("empty input")
+    head = stripped[:MAX_HEADER_BYTES].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    if not _HEADER_LINE_RE.match(head):
+        raise ParseError("no header section")
+    if b"\x00" in head:
+        raise ParseError("binary data in the header section")
+    return stripped, defects
+
+
+def _clean(value):
+    """A raw header value as text: 8-bit bytes decoded, unfolded, words decoded."""
+    if not isinstance(value, str):
+        value = str(value)
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        value = mime.decode_bytes(value.encode("utf-8", "surrogateescape"), "utf-8")
+    value = _FOLD_RE.sub("", value)
+    return addresses.decode_words(value).strip()
+
+
+class _Headers:
+    """Lower-case header name -> list of cleaned values."""
+
+    def __init__(self, message):
+        self.values = {}
+        for name, value in message.raw_items():
+            self.values.setdefault(str(name).strip().lower(), []).append(value)
+        self._cache = {}
+
+    def all(self, name):
+        """Every cleaned value of a header."""
+        if name not in self._cache:
+            self._cache[name] = [_clean(v) for v in self.values.get(name, ())]
+        return self._cache[name]
+
+    def first(self, name):
+        """The first cleaned value of a header, or None."""
+        found = self.all(name)
+        return found[0] if found else None
+
+    def addresses(self, *names):
+        """Normalised addresses of several headers, in order, deduplicated."""
+        found = []
+        for name in names:
+            for value in self.all(name):
+                found.extend(a for a in addresses.split(value) if a not in found)
+        return tuple(found)
+
+    def require_identity(self):
+        """Raise ParseError when no header of a mail is present."""
+        if not any((self.first(name) or "").strip() for name in IDENTITY_HEADERS):
+            raise ParseError("no From, Message-ID, Date, Subject or To header")
+
+
+class _Facts:
+    """Header and body facts of one mail, shared by the classification steps."""
+
+    def __init__(self, headers, parts, log_addresses):
+        self.headers = headers
+        self.parts = parts
+        self.log_addresses = log_addresses
+        from_value = headers.first("from") or ""
+        self.outer_from = (addresses.split(from_value) or [""])[0]
+        self.outer_from_name = _name_of(from_value)
+        self.subject = _SPACES_RE.sub(" ", headers.first("subject") or "").strip()
+        self.to = headers.addresses("to")
+        self.cc = headers.addresses("cc")
+        self.envelope_to = headers.addresses(*ENVELOPE_HEADERS)
+        self._text = None
+
+    @property
+    def body_text(self):
+        """The text body (rendered from HTML when there is no text part)."""
+        if self._text is None:
+            self._text = self.parts.text or htmltext.to_text(self.parts.html)
+        return self._text
+
+    def policy_headers(self):
+        """The raw header values the policy layer needs."""
+        result = {name: self.headers.first(name) for name in POLICY_HEADERS}
+        result["authentication-results"] = list(
+            self.headers.all("authentication-results")
+        )
+        return result
+
+    def auto_reason(self):
+        """The automatic-mail signal, or None."""
+        signals = {name: self.headers.first(name) for name in POLICY_HEADERS}
+        for name in autoreply.AUTOREPLY_HEADERS:
+            signals[name] = self.headers.first(name)
+        signals["from-address"] = self.outer_from
+        signals["subject"] = self.subject
+        return autoreply.auto_reason(signals, self.log_addresses)
+
+    def bcc_by_envelope(self):
+        """A log address only in the envelope headers: a BCC copy."""
+        logs = self.log_addresses
+        if not logs or set(self.to + self.cc) & logs:
+            return False
+        return bool(set(self.envelope_to) & logs)
+
+    def is_reply_by_headers(self):
+        """In-Reply-To or References present."""
+        return bool(
+            self.headers.first("in-reply-to") or self.headers.first("references")
+        )
+
+    def content_hash(self):
+        """sha256 of From, Date, Subject and the whitespace-normalised body."""
+        date = dates.parse_rfc(self.headers.first("date"))
+        stamp = date.isoformat() if date else (self.headers.first("date") or "")
+        body = _SPACES_RE.sub(" ", self.body_text).strip()
+        key = "\x1f".join((self.outer_from, stamp, self.subject, body))
+        return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+
+    def result(self, kind, reason, forward, unparsed, defects):
+        """Assemble the ParsedMail."""
+        headers = self.headers
+        return ParsedMail(
+            message_id=_first_id(headers.first("message-id")),
+            content_hash=self.content_hash(),
+            subject=self.subject,
+            date=dates.parse_rfc(headers.first("date")),
+            outer_from=self.outer_from,
+            outer_from_name=self.outer_from_name,
+            to=self.to,
+            cc=self.cc,
+            envelope_to=self.envelope_to,
+            in_reply_to=_first_id(headers.first("in-reply-to")),
+            references=tuple(_MSGID_RE.findall(" ".join(headers.all("references")))),
+            kind=kind,
+            auto_reason=reason,
+            forward=forward,
+            forward_unparsed=unparsed,
+            body_html=self.parts.html or htmltext.text_to_html(self.parts.text),
+            body_text=self.body_text,
+            attachments=self.parts.attachments,
+            headers=self.policy_headers(),
+            defects=tuple(dict.fromkeys(defects + list(self.parts.defects))),
+        )
+
+
+def _name_of(value):
+    """Display name of a From value (the comment form counts too)."""
+    name = addresses.display_name(value)
+    if name:
+        return name
+    comment = parseaddr(value)[0].strip()
+    return "" if addresses.ADDRESS_RE.fullmatch(comment or "") else comment
+
+
+def _first_id(value):
+    """The first message id of a header value, without <>."""
+    if not value:
+        return ""
+    match = _MSGID_RE.search(value)
+    return match.group(1) if match else value.strip().strip("<>").strip()
+
+
+def _classify(facts):
+    """(kind, auto_reason, forward, forward_unparsed); see the module doc."""
+    reason = facts.auto_reason()
+    if reason:
+        return "auto", reason, None, False
+    prefix = forwards.subject_kind(facts.subject)
+    if prefix == "reply":
+        info = _rfc822_forward(facts)
+        return ("forward", None, info, False) if info else ("bcc", None, None, False)
+    found = forwards.find_forward(
+        facts.parts.text,
+        facts.parts.html,
+        facts.subject,
+        attribution=prefix == "forward",
+    )
+    if prefix == "forward":
+        info = found.info if found.info else _rfc822_forward(facts)
+        return "forward", None, info, info is None
+    return _classify_unprefixed(facts, found)
+
+
+def _classify_unprefixed(facts, found):
+    """Rule 3 of the module doc: no reply or forward prefix."""
+    if found.info is not None:
+        if found.kind == "forward":
+            return "forward", None, found.info, False
+        if not (facts.is_reply_by_headers() or facts.bcc_by_envelope()):
+            return "forward", None, found.info, False
+    info = _rfc822_forward(facts)
+    if info is not None:
+        return "forward", None, info, False
+    if found.forward_marker:
+        return "forward", None, None, True
+    return "bcc", None, None, False
+
+
+def _rfc822_forward(facts):
+    """ForwardInfo of the first attached message/rfc822, or None."""
+    for part in facts.parts.rfc822:
+        inner = mime.inner_message(part)
+        if inner is not None:
+            return _info_from_message(inner)
+    return None
+
+
+def _info_from_message(message):
+    """ForwardInfo of an attached message (its own headers and bodies)."""
+    headers = _Headers(message)
+    parts = mime.bodies(message)
+    from_value = headers.first("from") or ""
+    found = addresses.split(from_value)
+    text = parts.text or htmltext.to_text(parts.html)
+    return ForwardInfo(
+        from_addr=found[0] if found else None,
+        from_name=_name_of(from_value),
+        to=headers.addresses("to"),
+        cc=headers.addresses("cc"),
+        subject=_SPACES_RE.sub(" ", headers.first("subject") or "").strip(),
+        date=dates.parse_rfc(headers.first("date")),
+        date_raw=headers.first("date") or "",
+        body_html=parts.html or htmltext.text_to_html(parts.text),
+        body_text=text.strip(),
+        source="rfc822",
+        deepest_from=None,
+    )
+
+
+def cli_record(parsed, file):
+    """The JSON object printed by ``setup/parse-email`` (keys of SPEC L2)."""
+    info = parsed.forward if parsed.kind == "forward" else None
+    return {
+        "file": file,
+        "kind": parsed.kind,
+        "outer_from": parsed.outer_from or None,
+        "original_from": info.from_addr if info else None,
+        "original_to": list(info.to) if info else [],
+        "original_cc": list(info.cc) if info else [],
+        "original_subject": (info.subject or None) if info else None,
+        "original_date": info.date.isoformat() if info and info.date else None,
+    }

@@ -1,0 +1,121 @@
+"""natero_mail_log/tools/addresses.py (SPEC L3 normalising, L5 domains)."""
+
+import pytest
+from conftest import TOOLS
+
+addresses = TOOLS.addresses
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("John Doe <John.Doe@Acme.COM>", "john.doe@acme.com"),
+        ('"Doe, John" <j@d.com>', "j@d.com"),
+        ("  bare@Example.org  ", "bare@example.org"),
+        ("<angle@example.org>", "angle@example.org"),
+        ("mailto:link@example.org", "link@example.org"),
+        (
+            "MAILER-DAEMON@b-s-c.co.jp (Mail Delivery System)",
+            "mailer-daemon@b-s-c.co.jp",
+        ),
+        ("=?utf-8?q?J=C3=B6rg?= <jorg@example.de>", "jorg@example.de"),
+        ("Jörg <jörg@BÜCHER.de>", "jörg@bücher.de"),
+        ("x@XN--BCHER-KVA.example", "x@xn--bcher-kva.example"),
+        ("o'brien@example.ie", "o'brien@example.ie"),
+        ('"bob@old.example" <bob@new.example>', "bob@new.example"),
+        ("not an address", ""),
+        ("a@b", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalize(value, expected):
+    assert addresses.normalize(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a@x.com, B <b@y.org>", ["a@x.com", "b@y.org"]),
+        ('"Doe, John" <j@d.com>, "Smith; Ann" <a@s.com>', ["j@d.com", "a@s.com"]),
+        ("a@x.com; b@y.org;c@z.net", ["a@x.com", "b@y.org", "c@z.net"]),
+        ("Team: a@x.com, b@y.org;, c@z.net", ["a@x.com", "b@y.org", "c@z.net"]),
+        ("undisclosed-recipients:;", []),
+        (
+            "=?iso-8859-1?q?Gr=E9gory?= <g@x.fr>, A@X.com, a@x.com",
+            ["g@x.fr", "a@x.com"],
+        ),
+        ("=?utf-8?b?0JjQstCw0L0=?= <ivan@example.ru>", ["ivan@example.ru"]),
+        ("a@x.com\r\n\tb@y.org", ["a@x.com", "b@y.org"]),
+        ("", []),
+    ],
+)
+def test_split(value, expected):
+    assert addresses.split(value) == expected
+
+
+def test_find_all_loose_forward_values():
+    """Forwarded-block values: names with commas, mailto links, parentheses."""
+    value = "Bessie, Berry <b@acme.com>, c@globex.corp <c@globex.corp>"
+    assert addresses.find_all(value) == ["b@acme.com", "c@globex.corp"]
+    assert addresses.find_all("Foo Bar (foo@bar.example)") == ["foo@bar.example"]
+    assert addresses.find_all("Doe [mailto:d@x.com]") == ["d@x.com"]
+    assert addresses.find_all("m@acme.com<mailto:other@acme.com>") == ["m@acme.com"]
+    assert addresses.find_all("John<mailto:j@acme.com>") == ["j@acme.com"]
+
+
+def test_display_name():
+    assert addresses.display_name('"John Doe" <j@d.com>') == "John Doe"
+    assert addresses.display_name("« Jean » <j@d.fr>") == "Jean"
+    assert addresses.display_name("j@d.com") == ""
+    assert addresses.display_name("Val <v@x.com> on behalf of t@x.com") == "Val"
+
+
+def test_domains():
+    assert addresses.domain_of("A <a@Sub.Acme.com>") == "sub.acme.com"
+    assert addresses.domain_of("nothing") == ""
+    assert addresses.matches_domain("a@sub.acme.com", ["acme.com"])
+    assert addresses.matches_domain("a@acme.com", ["@ACME.com"])
+    assert not addresses.matches_domain("a@notacme.com", ["acme.com"])
+    assert not addresses.matches_domain("invalid", ["acme.com"])
+    assert not addresses.matches_domain("a@acme.com", [])
+
+
+def test_free_mail_domains():
+    free = addresses.FREE_MAIL_DOMAINS
+    assert len(free) >= 60
+    for domain in (
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.fr",
+        "live.com",
+        "msn.com",
+        "yahoo.co.uk",
+        "ymail.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "gmx.de",
+        "web.de",
+        "mail.ru",
+        "yandex.ru",
+        "proton.me",
+        "protonmail.com",
+        "zoho.com",
+        "qq.com",
+        "163.com",
+        "online.no",
+    ):
+        assert domain in free
+    assert all(domain == domain.lower() for domain in free)
+    assert addresses.is_free_mail("X <x@GMAIL.com>")
+    assert not addresses.is_free_mail("x@acme.com")
+
+
+def test_linear_time_on_long_runs():
+    """No catastrophic backtracking on long address-like runs."""
+    assert addresses.find_all("a" * 20000 + "@") == []
+    assert addresses.find_all("a'" * 10000) == []
+    assert addresses.find_all("a." * 10000 + "@x") == []
