@@ -1,7 +1,7 @@
 """Dates as mail clients print them in forwarded blocks (SPEC L2).
 
 ``parse_loose`` reads the localised dates of en, de, fr, es, pt, it, nl, nb/da,
-sv, ru and ja clients: month names (full and abbreviated), numeric day/month
+sv, pl, fi, ru and ja clients: month names (full and abbreviated), numeric day/month
 orders, 12/24-hour clocks and zones (numeric offsets, ``GMT+1``/``UTC+3``, and
 abbreviations such as ``CEST``, ``MEZ`` or ``OESZ``).  The result is naive when
 the text states no zone and aware otherwise; ``None`` when no date is found.
@@ -159,6 +159,37 @@ MONTH_NAMES = {
         "oktober",
         "november",
         "december",
+    ),
+    "pl": (
+        "styczeń stycznia sty",
+        "luty lutego lut",
+        "marzec marca",
+        "kwiecień kwietnia kwi",
+        "maj maja",
+        "czerwiec czerwca cze",
+        "lipiec lipca lip",
+        "sierpień sierpnia sie",
+        "wrzesień września wrz",
+        "październik października paź",
+        "listopad listopada lis",
+        "grudzień grudnia gru",
+    ),
+    "fi": tuple(
+        f"{stem}kuu {stem}kuuta"
+        for stem in (
+            "tammi",
+            "helmi",
+            "maalis",
+            "huhti",
+            "touko",
+            "kesä",
+            "heinä",
+            "elo",
+            "syys",
+            "loka",
+            "marras",
+            "joulu",
+        )
     ),
     "ru": (
         "январь января янв",
@@ -351,7 +382,7 @@ def _numeric_date(match, twelve_hour):
 def _worded_date(text):
     """A date with a month name: the day is the number nearest the month."""
     tokens = _WORD_RE.findall(text.lower())
-    numbers = [(i, tok) for i, tok in enumerate(tokens) if tok.isdigit()]
+    numbers = [(i, tok) for i, tok in enumerate(tokens) if tok.isdecimal()]
     months = [(i, MONTHS[tok]) for i, tok in enumerate(tokens) if tok in MONTHS]
     years = [(i, int(tok)) for i, tok in numbers if len(tok) == 4]
     if not months:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from . import addresses
 
 _FILENAME_BAD_RE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]+")
+_FLOWED_QUOTE_RE = re.compile(r"^(>*) ?")
 _UTF8_NAMES = frozenset(("utf-8", "utf8", "us-ascii", "ascii"))
 BODY_CONTAINERS = frozenset(("mixed", "related", "report", "signed", "encrypted"))
 MAX_PARTS = 2000
@@ -130,10 +131,31 @@ def payload_bytes(part, defects):
 
 
 def part_text(part, defects):
-    """The text of a text/* part."""
-    return decode_bytes(
+    """The text of a text/* part (format=flowed lines re-joined)."""
+    text = decode_bytes(
         payload_bytes(part, defects), part.get_content_charset(), defects
     )
+    if str(part.get_param("format") or "").lower() == "flowed":
+        delsp = str(part.get_param("delsp") or "").lower() == "yes"
+        text = unflow(text, delsp)
+    return text
+
+
+def unflow(text, delsp=False):
+    """Undo RFC 3676 format=flowed: join soft-broken lines of equal quote depth."""
+    out, flowing = [], False
+    for line in text.splitlines():
+        match = _FLOWED_QUOTE_RE.match(line)
+        depth, content = len(match.group(1)), line[match.end() :]
+        soft = content.endswith(" ") and content != "-- "
+        if soft and delsp:
+            content = content[:-1]
+        if flowing and out and out[-1][0] == depth:
+            out[-1][1] += content
+        else:
+            out.append([depth, content])
+        flowing = soft
+    return "\n".join(">" * d + (" " if d else "") + c for d, c in out)
 
 
 def inner_message(part):

@@ -585,3 +585,19 @@ def test_wrong_type_raises_parse_error():
     with pytest.raises(parse.ParseError):
         parse.parse_message(12345)
     assert issubclass(parse.ParseError, ValueError)
+
+
+def test_format_flowed_fields_are_rejoined():
+    """Thunderbird wraps long lines (format=flowed); fields are re-joined."""
+    body = (
+        "-------- Forwarded Message --------\r\nSubject: \tA very long subject that "
+        "\r\nwraps\r\nDate: \tWed, 27 Oct 2021 15:14:00 +0200\r\nFrom: \tAnna "
+        "<anna@customer.example>\r\nTo: \tbob@vendor.example, \r\n"
+        "carla@customer.example\r\n\r\n\r\nBody\r\n"
+    )
+    raw = make("Fwd: x", body).replace(
+        b'charset="utf-8"', b'charset="utf-8"; format=flowed'
+    )
+    info = parse.parse_message(raw).forward
+    assert info.subject == "A very long subject that wraps"
+    assert info.to == ("bob@vendor.example", "carla@customer.example")
