@@ -2,7 +2,7 @@ import logging
 
 from markupsafe import Markup
 
-from odoo import _, fields, http
+from odoo import fields, http
 from odoo.http import request
 
 from ..models.natero_trigger_send import engine
@@ -57,7 +57,9 @@ class NateroTriggerUnsubscribe(http.Controller):
         request.env["mail.blacklist"].sudo()._add(
             send.email,
             message=Markup("<p>%s</p>")
-            % _("Unsubscribed from email trigger %s.", send.trigger_id.name),
+            % request.env._(
+                "Unsubscribed from email trigger %s.", send.trigger_id.name
+            ),
         )
         _logger.info(
             "Email trigger unsubscribe: send %s of trigger %s blacklisted %s",

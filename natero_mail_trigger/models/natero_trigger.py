@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, formataddr
@@ -261,7 +261,7 @@ class NateroTrigger(models.Model):
         vals_list = super().copy_data(default=default)
         for trigger, vals in zip(self, vals_list, strict=True):
             if "name" not in (default or {}):
-                vals["name"] = _("%s (copy)", trigger.name)
+                vals["name"] = self.env._("%s (copy)", trigger.name)
             vals["subject"] = trigger.subject
             vals["body_html"] = trigger.body_html
         return vals_list
@@ -269,7 +269,9 @@ class NateroTrigger(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_active(self):
         if any(trigger.state == "active" for trigger in self):
-            raise UserError(_("Deactivate an active trigger before deleting it."))
+            raise UserError(
+                self.env._("Deactivate an active trigger before deleting it.")
+            )
 
     def unlink(self):
         templates = self.mail_template_id
@@ -287,7 +289,7 @@ class NateroTrigger(models.Model):
                     self.env["res.partner"]._where_calc(domain)
                 except (ValueError, SyntaxError, NameError, TypeError) as error:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "Invalid %(rule)s: %(error)s",
                             rule=self._fields[field_name].string,
                             error=error,
@@ -309,7 +311,7 @@ class NateroTrigger(models.Model):
     def _parse_domain(self, domain_text):
         domain = safe_eval(domain_text or "[]", self._get_domain_eval_context())
         if not isinstance(domain, (list, tuple)):
-            raise ValueError(_("a domain must be a list"))
+            raise ValueError(self.env._("a domain must be a list"))
         return list(domain)
 
     # ============================================================== rules (T3)
@@ -363,7 +365,7 @@ class NateroTrigger(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Recipients matching %s now", self.name),
+            "name": self.env._("Recipients matching %s now", self.name),
             "res_model": "res.partner",
             "view_mode": "list,form",
             "views": [
@@ -384,7 +386,7 @@ class NateroTrigger(models.Model):
         for trigger in self:
             source = trigger.template_source_id
             if not source:
-                raise UserError(_("Choose a template to load first."))
+                raise UserError(self.env._("Choose a template to load first."))
             trigger.write({"subject": source.subject, "body_html": source.body_html})
         return True
 
@@ -395,7 +397,11 @@ class NateroTrigger(models.Model):
                 self.company_id.alias_domain_id.name
                 or ((email_normalize(self.email_from) or "").rpartition("@")[2])
             )
-            return formataddr((_("No reply"), f"noreply@{domain}")) if domain else ""
+            return (
+                formataddr((self.env._("No reply"), f"noreply@{domain}"))
+                if domain
+                else ""
+            )
         if self.reply_to_email:
             return formataddr((self.reply_to_name or "", self.reply_to_email))
         return self.email_from
@@ -455,7 +461,7 @@ class NateroTrigger(models.Model):
         )
         return {
             "type": "ir.actions.act_window",
-            "name": _("Preview of %s", self.name),
+            "name": self.env._("Preview of %s", self.name),
             "res_model": wizard._name,
             "res_id": wizard.id,
             "view_mode": "form",
@@ -466,7 +472,9 @@ class NateroTrigger(models.Model):
         """Send the email rendered for ``partner`` to ``email_to`` now."""
         self.ensure_one()
         if not email_normalize(email_to or ""):
-            raise UserError(_("Set an email address on your user to send a test."))
+            raise UserError(
+                self.env._("Set an email address on your user to send a test.")
+            )
         subject, body = self._render([partner.id])[partner.id]
         url = f"{self.get_base_url()}/natero/unsubscribe/test"
         mail = (
@@ -474,7 +482,7 @@ class NateroTrigger(models.Model):
             .sudo()
             .create(
                 {
-                    "subject": _("[Test] %s", self._personalise(subject, url)),
+                    "subject": self.env._("[Test] %s", self._personalise(subject, url)),
                     "body_html": self._personalise(body, url),
                     "email_from": self.email_from,
                     "email_to": email_to,
@@ -500,12 +508,12 @@ class NateroTrigger(models.Model):
     def _check_can_activate(self):
         self.ensure_one()
         if not email_normalize(self.email_from or ""):
-            raise UserError(_("Set a valid From address on %s.", self.name))
+            raise UserError(self.env._("Set a valid From address on %s.", self.name))
         if not (self.subject or "").strip():
-            raise UserError(_("Set a subject on %s.", self.name))
+            raise UserError(self.env._("Set a subject on %s.", self.name))
         if expression.is_false(self.env["res.partner"], self._get_include_domain()):
             raise UserError(
-                _(
+                self.env._(
                     "Check at least one type of users on %s: none checked means "
                     "nobody receives it.",
                     self.name,
@@ -517,7 +525,9 @@ class NateroTrigger(models.Model):
         pending = self.env["natero.trigger.send"].search(
             [("trigger_id", "in", self.ids), ("state", "=", "generated")]
         )
-        pending._set_state("cancelled", failure_reason=_("Trigger deactivated"))
+        pending._set_state(
+            "cancelled", failure_reason=self.env._("Trigger deactivated")
+        )
         self.write(
             {
                 "state": "inactive",
@@ -665,11 +675,11 @@ class NateroTrigger(models.Model):
         runs = {}
         for trigger in self:
             if trigger.state != "active":
-                raise UserError(_("Activate %s first.", trigger.name))
+                raise UserError(self.env._("Activate %s first.", trigger.name))
             day = schedule.local_day(now, trigger.schedule_tz)
             if trigger.last_generate_day and day <= trigger.last_generate_day:
                 raise UserError(
-                    _("Today's list of %s is already generated.", trigger.name)
+                    self.env._("Today's list of %s is already generated.", trigger.name)
                 )
             send_minutes = trigger._minutes()[1]
             runs[trigger] = (
@@ -705,7 +715,9 @@ class NateroTrigger(models.Model):
                 ("state", "=", "generated"),
             ]
         ).filtered(lambda send: send.local_day < runs[send.trigger_id][0])
-        stale._set_state("cancelled", failure_reason=_("Not sent before the next list"))
+        stale._set_state(
+            "cancelled", failure_reason=self.env._("Not sent before the next list")
+        )
 
         candidates, partners = {}, {}
         for trigger in runs:
@@ -909,11 +921,11 @@ class NateroTrigger(models.Model):
             partner = row.partner_id
             email = partner.email_normalized
             if not partner.active or not email:
-                reason = _("No active contact with an email")
+                reason = self.env._("No active contact with an email")
             elif email in blacklisted:
-                reason = _("Blacklisted (unsubscribed)")
+                reason = self.env._("Blacklisted (unsubscribed)")
             elif matching is not None and partner.id not in matching:
-                reason = _("No longer matches the rules")
+                reason = self.env._("No longer matches the rules")
             else:
                 if email != row.email:
                     row._set_state("generated", email=email)

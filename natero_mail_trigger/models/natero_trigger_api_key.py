@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import tokens
@@ -60,10 +60,10 @@ class NateroTriggerApiKey(models.Model):
         """Generate (or rotate) the key and show it once in a wizard."""
         self.ensure_one()
         if not self.active:
-            raise UserError(_("Archived API keys cannot be rotated."))
+            raise UserError(self.env._("Archived API keys cannot be rotated."))
         return {
             "type": "ir.actions.act_window",
-            "name": _("New API key"),
+            "name": self.env._("New API key"),
             "res_model": "natero.trigger.api.key.show",
             "views": [(False, "form")],
             "target": "new",

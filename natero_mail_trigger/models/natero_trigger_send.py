@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -55,7 +55,6 @@ class NateroTriggerSend(models.Model):
     )
     account_id = fields.Many2one(
         "res.partner",
-        string="Account",
         readonly=True,
         ondelete="set null",
         index="btree_not_null",
@@ -102,7 +101,9 @@ class NateroTriggerSend(models.Model):
     def _check_engine(self):
         if self.env.context.get(ENGINE_CONTEXT_KEY) is not _ENGINE:
             raise AccessError(
-                _("Email trigger sends are written by the trigger engine only.")
+                self.env._(
+                    "Email trigger sends are written by the trigger engine only."
+                )
             )
 
     @api.model_create_multi
@@ -139,12 +140,14 @@ class NateroTriggerSend(models.Model):
     def _check_reviewable(self):
         self.check_access("write")
         if any(send.state not in PENDING_STATES for send in self):
-            raise UserError(_("Only recipients not sent yet can be edited."))
+            raise UserError(self.env._("Only recipients not sent yet can be edited."))
         stale = self.filtered(
             lambda send: send.local_day != send.trigger_id.pending_day
         )
         if stale:
-            raise UserError(_("Only the list waiting for its send time can be edited."))
+            raise UserError(
+                self.env._("Only the list waiting for its send time can be edited.")
+            )
 
     def action_preview(self):
         self.ensure_one()
@@ -213,5 +216,5 @@ class NateroTriggerSend(models.Model):
             ]
         )
         if sends:
-            sends._set_state("bounced", failure_reason=reason or _("Bounced"))
+            sends._set_state("bounced", failure_reason=reason or self.env._("Bounced"))
         return sends

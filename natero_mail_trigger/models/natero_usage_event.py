@@ -1,6 +1,6 @@
 import json
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import create_index, email_normalize
 
@@ -28,7 +28,6 @@ class NateroUsageEvent(models.Model):
     )
     account_id = fields.Many2one(
         "res.partner",
-        string="Account",
         ondelete="cascade",
         index="btree_not_null",
         domain=[("is_company", "=", True)],
@@ -73,10 +72,10 @@ class NateroUsageEvent(models.Model):
                 value = json.loads(event.properties_text or "null")
             except ValueError as error:
                 raise ValidationError(
-                    _("Properties must be JSON: %s", error)
+                    self.env._("Properties must be JSON: %s", error)
                 ) from error
             if value is not None and not isinstance(value, dict):
-                raise ValidationError(_("Properties must be a JSON object."))
+                raise ValidationError(self.env._("Properties must be a JSON object."))
             event.properties = value
 
     @api.model_create_multi

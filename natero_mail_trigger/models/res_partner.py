@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
@@ -117,7 +117,7 @@ class ResPartner(models.Model):
         """
         if operator not in DAYS_OPERATORS or isinstance(value, bool):
             raise UserError(
-                _(
+                self.env._(
                     "Unsupported search on days since: %(op)s %(value)s",
                     op=operator,
                     value=value,
@@ -170,7 +170,7 @@ class ResPartner(models.Model):
 
     def _search_natero_inactive(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Unsupported search on inactive users."))
+            raise UserError(self.env._("Unsupported search on inactive users."))
         domain = self._natero_inactive_domain()
         if (operator == "=") == value:
             return domain
@@ -181,7 +181,9 @@ class ResPartner(models.Model):
 
     def _search_natero_trigger_match_id(self, operator, value):
         if operator not in ("=", "in") or not value:
-            raise UserError(_("Unsupported search on matching email triggers."))
+            raise UserError(
+                self.env._("Unsupported search on matching email triggers.")
+            )
         ids = [value] if isinstance(value, int) else list(value)
         triggers = self.env["natero.trigger"].browse(ids).exists()
         return expression.OR(
@@ -196,7 +198,7 @@ class ResPartner(models.Model):
         last N days"). A partner without events has a count of 0.
         """
         if operator not in COUNT_OPERATORS:
-            raise UserError(_("Unsupported comparison: %s", operator))
+            raise UserError(self.env._("Unsupported comparison: %s", operator))
         sql_operator, python_operator = COUNT_OPERATORS[operator]
         since = fields.Datetime.now() - timedelta(days=max(int(days), 0))
         self.env["natero.usage.event"].flush_model(["partner_id", "name", "time"])

@@ -176,6 +176,6 @@ class TestTriggerControls(TriggerCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         # warm the registry caches with another run of the same trigger shape
-        with freeze_time("2025-01-06 07:00:00"), self.assertQueryCount(__system__=14):
+        with freeze_time("2025-01-06 07:00:00"), self.assertQueryCount(__system__=13):
             self.Trigger._cron_process()
         self.assertEqual(len(self.sends(trigger)), 3)

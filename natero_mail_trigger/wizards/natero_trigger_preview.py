@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class NateroTriggerPreview(models.TransientModel):
@@ -49,7 +49,7 @@ class NateroTriggerPreview(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _("Test email sent to %s.", self.test_email_to),
+                "message": self.env._("Test email sent to %s.", self.test_email_to),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
