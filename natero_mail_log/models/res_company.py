@@ -77,14 +77,29 @@ class ResCompany(models.Model):
         "mx.example.com.",
     )
 
-    _sql_constraints = [
-        (
-            "natero_log_limits_positive",
-            "CHECK(natero_log_max_deals >= 0 AND natero_log_max_body_size > 0 "
-            "AND natero_log_max_attachment_size > 0)",
-            "Email log limits must be positive numbers.",
-        ),
-    ]
+    @api.constrains(
+        "natero_log_max_deals",
+        "natero_log_max_body_size",
+        "natero_log_max_attachment_size",
+    )
+    def _check_natero_log_limits(self):
+        for company in self:
+            for fname, minimum in (
+                ("natero_log_max_deals", 0),
+                ("natero_log_max_body_size", 1),
+                ("natero_log_max_attachment_size", 1),
+            ):
+                if company[fname] < minimum:
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s must be at least %(minimum)s (it is %(value)s).",
+                            field=self._fields[fname].get_description(self.env)[
+                                "string"
+                            ],
+                            minimum=minimum,
+                            value=company[fname],
+                        )
+                    )
 
     @api.constrains("natero_log_internal_domains")
     def _check_natero_log_internal_domains(self):
@@ -143,6 +158,16 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         companies._natero_ensure_log_alias()
         return companies
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "alias_domain_id" in vals:
+            # The log address follows the company's alias domain.
+            for company in self.filtered("natero_log_alias_id"):
+                company.natero_log_alias_id.sudo().alias_domain_id = (
+                    company.alias_domain_id
+                )
+        return res
 
     def _natero_ensure_log_alias(self):
         """Create the org log alias (L1) of companies that have none."""
