@@ -671,6 +671,7 @@ class NateroTrigger(models.Model):
     def action_generate_now(self):
         """Generate today's list now (for review), instead of at the generate
         time; the list is still sent at the send time."""
+        self.check_access("write")
         now = fields.Datetime.now()
         runs = {}
         for trigger in self:

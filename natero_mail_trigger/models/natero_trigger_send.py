@@ -109,6 +109,16 @@ class NateroTriggerSend(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_engine()
+        missing = {
+            vals["trigger_id"] for vals in vals_list if not vals.get("company_id")
+        }
+        if missing:
+            companies = {
+                trigger.id: trigger.company_id.id
+                for trigger in self.env["natero.trigger"].sudo().browse(missing)
+            }
+            for vals in vals_list:
+                vals.setdefault("company_id", companies.get(vals["trigger_id"]))
         return super().create(vals_list)
 
     def write(self, vals):

@@ -1,5 +1,6 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import TriggerCommon
 
@@ -38,6 +39,7 @@ class TestTriggerLifecycle(TriggerCommon):
         self.assertEqual(self._new_mails.email_to, self.owner.email_formatted)
         self.assertFalse(self._new_mails.natero_trigger_send_id)
 
+    @mute_logger("odoo.addons.mail.models.mail_render_mixin")
     def test_preview_shows_template_errors(self):
         trigger = self.make_trigger(subject="{{ object.no_such_field }}")
         wizard = self.env["natero.trigger.preview"].create(
@@ -134,3 +136,29 @@ class TestTriggerLifecycle(TriggerCommon):
             )
         with self.assertRaises(AccessError):
             row.with_user(self.reviewer).write({"state": "sent"})
+
+    def test_multi_company_rules(self):
+        self.owner.write(
+            {
+                "company_ids": [(4, self.company_2.id)],
+            }
+        )
+        trigger_c1 = self.make_trigger(name="C1")
+        trigger_c2 = self.make_trigger(name="C2", company_id=self.company_2.id)
+        trigger_c2.with_company(self.company_2).action_activate()
+        trigger_c2.action_generate_now()
+        rows_c2 = self.sends(trigger_c2)
+        self.assertEqual(set(rows_c2.company_id.ids), {self.company_2.id})
+        # a trigger user of company 1 only sees company 1
+        visible = self.Trigger.with_user(self.reviewer).search([])
+        self.assertIn(trigger_c1, visible)
+        self.assertNotIn(trigger_c2, visible)
+        self.assertFalse(
+            self.Send.with_user(self.reviewer).search([("id", "in", rows_c2.ids)])
+        )
+        # recipients are contacts of the trigger's company or of no company
+        self.user_3.company_id = self.company_admin
+        self.assertNotIn(
+            self.user_3,
+            self.env["res.partner"].search(trigger_c2._get_recipient_domain()),
+        )
