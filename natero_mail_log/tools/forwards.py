@@ -317,6 +317,7 @@ EXTRA_LABELS = (
     "Return-Path",
 )
 MAX_LINES = 4000
+MAX_CHARS = 600_000
 
 
 def _table(key):
@@ -451,7 +452,10 @@ def strip_forward_prefix(subject):
 
 def split_lines(text):
     """(quote depth, content) for each line of ``text`` (a str or a list)."""
-    raw_lines = text if isinstance(text, list) else (text or "").splitlines()
+    if isinstance(text, list):
+        raw_lines = text
+    else:
+        raw_lines = (text or "")[:MAX_CHARS].splitlines()
     lines = []
     for raw in raw_lines[:MAX_LINES]:
         raw = _INVISIBLE_RE.sub("", raw)
@@ -702,17 +706,17 @@ class Found:
 class _Sources:
     """The text and HTML bodies of a mail, parsed lazily."""
 
-    def __init__(self, text, markup):
+    def __init__(self, text, markup, view=None):
         self.text_lines = split_lines(text) if text else []
         self.markup = markup
+        self._view = view
         self._html = None
 
     @property
     def html(self):
         """(root, rendered, lines) of the HTML body (rendered on first use)."""
         if self._html is None:
-            root = htmltext.parse(self.markup) if self.markup else None
-            rendered = htmltext.render(root)
+            root, rendered = self._view or htmltext.view(self.markup)
             self._html = (root, rendered, split_lines(rendered.lines))
         return self._html
 
@@ -725,13 +729,14 @@ class _Sources:
         return ""
 
 
-def find_forward(text, markup=None, subject="", attribution=False):
+def find_forward(text, markup=None, subject="", attribution=False, view=None):
     """Find the outermost forwarded block in a mail's text and HTML bodies.
 
     ``subject`` is the outer subject (used for attribution-style forwards,
-    which carry no subject of their own); ``attribution`` allows those.
+    which carry no subject of their own); ``attribution`` allows those;
+    ``view`` is the ``htmltext.view`` of ``markup`` when already rendered.
     """
-    sources = _Sources(text, markup)
+    sources = _Sources(text, markup, view)
     found = _from_text(sources, subject) or _from_html(sources, subject)
     if found is None and attribution:
         found = _from_attribution(sources, subject)

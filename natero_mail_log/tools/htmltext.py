@@ -175,6 +175,12 @@ def render(root):
     return out
 
 
+def view(markup):
+    """(root, Rendered) of an HTML string (root None when there is no HTML)."""
+    root = parse(markup) if markup else None
+    return root, render(root)
+
+
 def to_text(markup):
     """Plain text of an HTML string."""
     return render(parse(markup)).text

@@ -234,12 +234,20 @@ class _Facts:
         self.cc = headers.addresses("cc")
         self.envelope_to = headers.addresses(*ENVELOPE_HEADERS)
         self._text = None
+        self._view = None
+
+    @property
+    def html_view(self):
+        """(root, Rendered) of the HTML body, rendered once."""
+        if self._view is None:
+            self._view = htmltext.view(self.parts.html)
+        return self._view
 
     @property
     def body_text(self):
         """The text body (rendered from HTML when there is no text part)."""
         if self._text is None:
-            self._text = self.parts.text or htmltext.to_text(self.parts.html)
+            self._text = self.parts.text or self.html_view[1].text
         return self._text
 
     def policy_headers(self):
@@ -338,6 +346,7 @@ def _classify(facts):
         facts.parts.html,
         facts.subject,
         attribution=prefix == "forward",
+        view=facts.html_view if facts.parts.html else None,
     )
     if prefix == "forward":
         info = found.info if found.info else _rfc822_forward(facts)
