@@ -7,7 +7,9 @@ from odoo.tools import SQL
 OPEN_DEAL_SQL = SQL(
     """
     l.active AND l.type = 'opportunity'
-    AND NOT COALESCE((SELECT s.is_won FROM crm_stage s WHERE s.id = l.stage_id), FALSE)
+    AND NOT COALESCE(
+        (SELECT st.is_won FROM crm_stage st WHERE st.id = l.stage_id), FALSE
+    )
     """
 )
 
@@ -53,19 +55,26 @@ class CrmLead(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT key, id FROM (
-                    SELECT k.key, l.id, ROW_NUMBER() OVER (
-                               PARTITION BY k.key ORDER BY l.write_date DESC, l.id DESC
-                           ) AS rank
+                WITH scope AS (
+                    SELECT id, commercial_partner_id FROM res_partner
+                     WHERE id = ANY(%(ids)s)
+                     UNION
+                    SELECT id, commercial_partner_id FROM res_partner
+                     WHERE commercial_partner_id = ANY(%(ids)s)
+                ), deals AS (
+                    SELECT l.id, l.write_date,
+                           s.id AS pid, s.commercial_partner_id AS cid
                       FROM crm_lead l
-                      JOIN res_partner p ON p.id = l.partner_id
-                     CROSS JOIN LATERAL (
-                           VALUES (l.partner_id), (p.commercial_partner_id)
-                     ) AS k(key)
+                      JOIN scope s ON s.id = l.partner_id
                      WHERE %(open)s
-                       AND (l.partner_id = ANY(%(ids)s)
-                            OR p.commercial_partner_id = ANY(%(ids)s))
-                       AND k.key = ANY(%(ids)s)
+                )
+                SELECT key, id FROM (
+                    SELECT k.key, d.id, ROW_NUMBER() OVER (
+                               PARTITION BY k.key ORDER BY d.write_date DESC, d.id DESC
+                           ) AS rank
+                      FROM deals d
+                     CROSS JOIN LATERAL (VALUES (d.pid), (d.cid)) AS k(key)
+                     WHERE k.key = ANY(%(ids)s)
                 ) ranked
                 WHERE rank <= %(limit)s
                 """,
@@ -74,12 +83,16 @@ class CrmLead(models.Model):
                 limit=limit,
             )
         )
-        result = defaultdict(lambda: self.browse())
-        deals = self.browse({deal_id for _key, deal_id in rows})
-        deals.fetch(["write_date"])
+        # One prefetch set for every deal of the batch: no per-deal queries.
+        everything = self.browse({deal_id for _key, deal_id in rows})
+        everything.fetch(["write_date", "name"])
+        ids = defaultdict(list)
         for key, deal_id in rows:
-            result[key] |= self.browse(deal_id)
-        return dict(result)
+            ids[key].append(deal_id)
+        return {
+            key: self.browse(deal_ids).with_prefetch(everything._prefetch_ids)
+            for key, deal_ids in ids.items()
+        }
 
     @api.model
     def _natero_single_open_deal(self, contact_ids):
@@ -99,4 +112,8 @@ class CrmLead(models.Model):
                 list(contact_ids),
             )
         )
-        return {partner_id: self.browse(deal_id) for partner_id, deal_id in rows}
+        deals = self.browse([deal_id for _partner_id, deal_id in rows])
+        return {
+            partner_id: self.browse(deal_id).with_prefetch(deals._prefetch_ids)
+            for partner_id, deal_id in rows
+        }

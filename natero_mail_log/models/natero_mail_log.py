@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, html_sanitize
+from odoo.tools import SQL
 
 from ..tools import addresses, policy
 from ..tools import parse as mail_parse
@@ -61,6 +61,7 @@ class Job:
     leads: object = None
     attachments: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    body: object = None
 
 
 class NateroMailLog(models.Model):
@@ -127,26 +128,33 @@ class NateroMailLog(models.Model):
 
     @api.model
     def _natero_log_aliases(self):
-        """Return {local part: [(full address or '', company)]} of log aliases."""
-        companies = self.env["res.company"].sudo().search([])
+        """Return {local part: [(full address, company id, incoming_local)]}."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT lower(a.alias_name), lower(coalesce(d.name, '')), c.id,
+                       a.alias_incoming_local
+                  FROM res_company c
+                  JOIN mail_alias a ON a.id = c.natero_log_alias_id
+             LEFT JOIN mail_alias_domain d ON d.id = a.alias_domain_id
+                 WHERE c.active AND a.alias_name IS NOT NULL
+                """
+            )
+        )
         result = defaultdict(list)
-        for company in companies.filtered("natero_log_alias_id"):
-            alias = company.natero_log_alias_id
-            full = alias.alias_full_name if alias.alias_domain_id else ""
-            result[alias.alias_name.lower()].append((full.lower(), company))
+        for name, domain, company_id, local in rows:
+            full = f"{name}@{domain}" if domain else ""
+            result[name].append((full, company_id, local))
         return result
 
     @api.model
     def _natero_match_recipient(self, address, aliases):
-        """Return (company, token) when ``address`` is a log address, else None."""
+        """Return (company id, token) when ``address`` is a log address."""
         local, _at, domain = address.lower().partition("@")
         base, _plus, token = local.partition("+")
-        for full, company in aliases.get(base, ()):
-            alias = company.natero_log_alias_id
-            if not full or not domain or full == f"{base}@{domain}":
-                return company, token
-            if alias.alias_incoming_local:
-                return company, token
+        for full, company_id, incoming_local in aliases.get(base, ()):
+            if not full or not domain or incoming_local or full == f"{base}@{domain}":
+                return company_id, token
         return None
 
     @api.model
@@ -179,7 +187,8 @@ class NateroMailLog(models.Model):
                 break
         if not match:
             return self.browse()
-        company, token = match
+        company_id, token = match
+        company = self.env["res.company"].browse(company_id)
         personal = self.env["res.users"]
         if token:
             personal = self.env["res.users"]._natero_log_user_from_token(token)
@@ -193,11 +202,19 @@ class NateroMailLog(models.Model):
             )
         else:
             log.personal_user_id = personal
-            self.env.ref("natero_mail_log.ir_cron_natero_mail_log_process")._trigger()
+            self._natero_trigger_cron()
         _logger.info(
             "Email log: stored mail to %s as log %s (%s)", envelope, log.id, log.state
         )
         return log
+
+    @api.model
+    def _natero_trigger_cron(self):
+        """Wake the processing cron, once per transaction."""
+        data = self.env.cr.precommit.data
+        if not data.get("natero_mail_log.triggered"):
+            data["natero_mail_log.triggered"] = True
+            self.env.ref("natero_mail_log.ir_cron_natero_mail_log_process")._trigger()
 
     @api.model
     def _natero_capture_values(self, raw, company, envelope):
@@ -784,12 +801,17 @@ class NateroMailLog(models.Model):
         return job.user.partner_id
 
     def _natero_body(self, job):
+        if job.body is None:
+            job.body = self._natero_render_body(job)
+        return job.body
+
+    def _natero_render_body(self, job):
         how = dict(KINDS).get(job.log.kind, job.log.kind)
         mark = Markup(
             '<p class="o_natero_log_mark text-muted small">Logged by %s via %s</p>'
         ) % (job.user.name, how)
-        body = html_sanitize(self._natero_body_source(job), sanitize_style=True)
-        return mark + Markup(body or "")
+        # mail.message sanitizes its body on create: no need to do it twice.
+        return mark + Markup(self._natero_body_source(job) or "")
 
     def _natero_create_attachments(self, attachment_jobs):
         """One batch create of every target's attachments; ids per message."""

@@ -242,6 +242,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--emails", type=int, default=EMAILS)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile our run only (cProfile)"
+    )
     parser.add_argument("odoo_args", nargs="*", help="extra Odoo options")
     args, extra = parser.parse_known_args()
     config.parse_config(["-d", args.database, *extra, *args.odoo_args])
@@ -267,6 +270,15 @@ def main():
         run_odoo(env, make_emails(lead_address, "warmodoo", 20, seed=7))
         cr.rollback()
 
+        if args.profile:
+            import cProfile  # noqa: PLC0415 - only when asked
+            import pstats  # noqa: PLC0415
+
+            profiler = cProfile.Profile()
+            profiler.runcall(run_ours, env, ours)
+            cr.rollback()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+            return
         o_sec, o_q, states, posts = run_ours(env, ours)
         cr.rollback()
         b_sec, b_q, leads = run_odoo(env, theirs)
