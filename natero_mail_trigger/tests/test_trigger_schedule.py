@@ -139,3 +139,15 @@ class TestTriggerSchedule(TriggerCommon):
         self.run_cron("2025-01-06 07:00:00")
         self.assertEqual(len(self.sends(trigger)), 3)
         self.assertEqual(trigger.next_generate_at, utc(2025, 1, 7, 7, 0))
+
+    def test_generate_now_after_send_time_sends_at_next_run(self):
+        trigger = self.make_trigger(activate_at="2025-01-06 12:00:00")
+        # activated after today's generate time: the next scheduled list is tomorrow
+        self.assertEqual(trigger.next_generate_at, utc(2025, 1, 7, 7, 0))
+        with freeze_time("2025-01-06 12:05:00"):
+            trigger.action_generate_now()
+        self.assertEqual(trigger.pending_day, date(2025, 1, 6))
+        self.assertEqual(trigger.next_send_at, utc(2025, 1, 6, 9, 0))
+        with self.capture_mails():
+            self.run_cron("2025-01-06 12:10:00")
+        self.assertEqual(len(self._new_mails), 3)

@@ -84,13 +84,20 @@ def first_occurrence_from(start, minutes, tz_name):
     return next_occurrence(start - timedelta(microseconds=1), minutes, tz_name)
 
 
+def send_at(day, generate_minutes, send_minutes, tz_name):
+    """When the list of local ``day`` is sent: the first send occurrence at or
+    after that day's generate occurrence (same day when the send time is later,
+    else the next day)."""
+    generate_at = occurrence(day, generate_minutes, tz_name)
+    return first_occurrence_from(generate_at, send_minutes, tz_name)
+
+
 def run_of(at, generate_minutes, send_minutes, tz_name):
     """The run due at UTC instant ``at``: ``(local day, generate at, send at)``.
 
     The run's local day is the day of the latest generate occurrence at or before
-    ``at``; its list is sent at the first send occurrence at or after that
-    generate instant (same day when the send time is later, else the next day).
+    ``at``; its list is sent at ``send_at`` of that day.
     """
     generate_at = last_occurrence(at, generate_minutes, tz_name)
-    send_at = first_occurrence_from(generate_at, send_minutes, tz_name)
-    return local_day(generate_at, tz_name), generate_at, send_at
+    day = local_day(generate_at, tz_name)
+    return day, generate_at, send_at(day, generate_minutes, send_minutes, tz_name)
