@@ -6,6 +6,7 @@ like an address gives ``""`` (``normalize``) or is left out (``split``).
 """
 
 import re
+from email.errors import MessageError
 from email.header import decode_header, make_header
 
 # One address: a local part (no leading quote), "@", a dotted domain whose last
@@ -141,7 +142,7 @@ def decode_words(value):
         return value
     try:
         return str(make_header(decode_header(value)))
-    except (ValueError, LookupError, UnicodeError, TypeError, AssertionError):
+    except (ValueError, LookupError, UnicodeError, TypeError, MessageError):
         return value
 
 

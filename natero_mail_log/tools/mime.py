@@ -9,6 +9,7 @@ cp1252/latin-1) and are reported as defects.
 import mimetypes
 import re
 from dataclasses import dataclass
+from email.errors import MessageError
 
 from . import addresses
 
@@ -234,7 +235,13 @@ def bodies(message):
     for index, (part, parent) in enumerate(walk(message)):
         try:
             collector.take(index, part, parent)
-        except (ValueError, LookupError, TypeError, AttributeError) as exc:
+        except (
+            ValueError,
+            LookupError,
+            TypeError,
+            AttributeError,
+            MessageError,
+        ) as exc:
             collector.defects.append(f"unreadable MIME part: {exc!r}")
     return Bodies(
         text="\n".join(collector.text),

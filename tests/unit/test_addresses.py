@@ -119,3 +119,9 @@ def test_linear_time_on_long_runs():
     assert addresses.find_all("a" * 20000 + "@") == []
     assert addresses.find_all("a'" * 10000) == []
     assert addresses.find_all("a." * 10000 + "@x") == []
+
+
+def test_broken_encoded_words_are_kept_as_written():
+    """Fuzz find: a non-ASCII charset name in an encoded word."""
+    assert addresses.decode_words("=?\u20actf-8?q?abc?= x") == "=?\u20actf-8?q?abc?= x"
+    assert addresses.decode_words("=?bogus?q?abc?=") == "=?bogus?q?abc?="
