@@ -86,7 +86,6 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     @api.depends("natero_signup_date", "natero_last_login")
-    @api.depends_context("uid")
     def _compute_natero_days_since(self):
         now = fields.Datetime.now()
         today = now.date()
@@ -96,7 +95,7 @@ class ResPartner(models.Model):
             partner.natero_days_since_login = (now - login).days if login else 0
 
     def _search_natero_days_since_signup(self, operator, value):
-        today = fields.Date.context_today(self.with_context(tz="UTC"))
+        today = fields.Date.today()
         return self._natero_days_since_domain(
             "natero_signup_date", operator, value, lambda days: today - days
         )
