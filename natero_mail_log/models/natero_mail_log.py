@@ -46,6 +46,12 @@ RECIPIENT_HEADERS = ENVELOPE_HEADERS + ("To", "Cc", "Resent-To", "Resent-Cc")
 BATCH_SIZE = 200
 
 
+def clean(text, size=None):
+    """Text PostgreSQL accepts: no NUL character, at most ``size`` characters."""
+    text = (text or "").replace("\x00", "")
+    return text[:size] if size else text
+
+
 @dataclass(eq=False)
 class Job:
     """What the pipeline knows of one log while it runs."""
@@ -228,11 +234,11 @@ class NateroMailLog(models.Model):
         return {
             "raw": base64.b64encode(raw),
             "raw_size": len(raw),
-            "message_id": message_id[:998] or False,
-            "subject": subject,
-            "sender_email": sender[:254] or False,
+            "message_id": clean(message_id, 998) or False,
+            "subject": clean(subject, 512),
+            "sender_email": clean(sender, 254) or False,
             "company_id": company.id,
-            "envelope_to": envelope,
+            "envelope_to": clean(envelope, 254),
         }
 
     # ------------------------------------------------------------------
@@ -349,8 +355,10 @@ class NateroMailLog(models.Model):
             self.write(
                 {
                     "state": "error",
-                    "reason": f"{type(exc).__name__}: {exc}\n"
-                    + "".join(traceback.format_exc(limit=3)),
+                    "reason": clean(
+                        f"{type(exc).__name__}: {exc}\n"
+                        + "".join(traceback.format_exc(limit=3))
+                    ),
                     "processed_at": fields.Datetime.now(),
                 }
             )
@@ -384,7 +392,8 @@ class NateroMailLog(models.Model):
             )
             vals = {
                 "state": decision.state,
-                "reason": "\n".join([decision.reason, *job.notes]).strip() or False,
+                "reason": clean("\n".join([decision.reason, *job.notes]).strip())
+                or False,
                 "processed_at": now,
                 "attempts": job.log.attempts + 1,
             }
@@ -418,14 +427,15 @@ class NateroMailLog(models.Model):
     def _natero_apply_parsed(self, job):
         parsed, log = job.parsed, job.log
         forward = parsed.forward
+        subject = (forward.subject if forward else parsed.subject) or parsed.subject
+        message_id = clean(parsed.message_id, 998)
         vals = {
-            "message_id": parsed.message_id or False,
-            "dedupe_key": parsed.message_id or f"sha256:{parsed.content_hash}",
-            "subject": (forward.subject if forward else parsed.subject)
-            or parsed.subject,
+            "message_id": message_id or False,
+            "dedupe_key": message_id or f"sha256:{parsed.content_hash}",
+            "subject": clean(subject, 512),
             "kind": "forward" if parsed.kind == "forward" else "bcc",
-            "sender_email": parsed.outer_from or False,
-            "original_from": forward.from_addr if forward else False,
+            "sender_email": clean(parsed.outer_from, 254) or False,
+            "original_from": clean(forward.from_addr, 254) if forward else False,
             "forward_unparsed": parsed.forward_unparsed,
         }
         if log.kind == "manual":
@@ -783,7 +793,7 @@ class NateroMailLog(models.Model):
             "subtype_id": subtype_id,
             "is_internal": True,
             "author_id": author.id,
-            "email_from": email_from,
+            "email_from": clean(email_from, 254),
             "subject": log.subject,
             "body": self._natero_body(job),
             "date": log.date,
@@ -811,7 +821,7 @@ class NateroMailLog(models.Model):
             '<p class="o_natero_log_mark text-muted small">Logged by %s via %s</p>'
         ) % (job.user.name, how)
         # mail.message sanitizes its body on create: no need to do it twice.
-        return mark + Markup(self._natero_body_source(job) or "")
+        return mark + Markup(clean(self._natero_body_source(job)))
 
     def _natero_create_attachments(self, attachment_jobs):
         """One batch create of every target's attachments; ids per message."""
@@ -821,7 +831,7 @@ class NateroMailLog(models.Model):
             for attachment in job.attachments:
                 vals_list.append(
                     {
-                        "name": attachment.filename or "attachment",
+                        "name": clean(attachment.filename, 255) or "attachment",
                         "raw": attachment.content,
                         "mimetype": attachment.mimetype,
                         "res_model": record._name,

@@ -72,7 +72,9 @@ WORDS = (
 
 def contact(rng):
     account = rng.randrange(1, ACCOUNTS + 1)
-    n = (account - 1) * CONTACTS_PER_ACCOUNT + rng.randrange(1, CONTACTS_PER_ACCOUNT + 1)
+    n = (account - 1) * CONTACTS_PER_ACCOUNT + rng.randrange(
+        1, CONTACTS_PER_ACCOUNT + 1
+    )
     return f"c{n}@acct{account}.example", account
 
 
@@ -263,7 +265,7 @@ def main():
         print(
             f"{len(ours)} emails, median {statistics.median(sizes):.0f} bytes; "
             f"contacts: {env['res.partner'].search_count([])}, "
-            f"open deals: {env['crm.lead'].search_count([('type', '=', 'opportunity')])}"
+            f"open deals: {env['crm.lead'].search_count([('type', '=', 'opportunity')])}"  # noqa: E501
         )
         # Warm up both paths (caches, prepared plans) on a few emails.
         run_ours(env, make_emails(log_address, "warm", 20, seed=7))
@@ -271,8 +273,8 @@ def main():
         cr.rollback()
 
         if args.profile:
-            import cProfile  # noqa: PLC0415 - only when asked
-            import pstats  # noqa: PLC0415
+            import cProfile
+            import pstats
 
             profiler = cProfile.Profile()
             profiler.runcall(run_ours, env, ours)
@@ -285,12 +287,18 @@ def main():
         cr.rollback()
 
     n = len(ours)
-    print(f"natero_mail_log: {n / o_sec:.1f} emails/s, {o_q / n:.1f} queries/email, "
-          f"{posts / n:.1f} chatter posts/email, states {states}")
-    print(f"odoo crm alias : {n / b_sec:.1f} emails/s, {b_q / n:.1f} queries/email "
-          f"({leads} leads created)")
-    print(f"ratio (ours / odoo) per email: time {o_sec / b_sec:.2f}x, "
-          f"queries {o_q / b_q:.2f}x")
+    print(
+        f"natero_mail_log: {n / o_sec:.1f} emails/s, {o_q / n:.1f} queries/email, "
+        f"{posts / n:.1f} chatter posts/email, states {states}"
+    )
+    print(
+        f"odoo crm alias : {n / b_sec:.1f} emails/s, {b_q / n:.1f} queries/email "
+        f"({leads} leads created)"
+    )
+    print(
+        f"ratio (ours / odoo) per email: time {o_sec / b_sec:.2f}x, "
+        f"queries {o_q / b_q:.2f}x"
+    )
 
 
 if __name__ == "__main__":
