@@ -14,6 +14,7 @@
         "security/natero_mail_log_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/natero_mail_log_data.xml",
         "views/natero_mail_log_views.xml",
         "views/natero_mail_log_exclusion_views.xml",
         "views/natero_mail_log_sender_views.xml",

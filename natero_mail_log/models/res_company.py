@@ -4,6 +4,9 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import addresses
+from .res_users import new_token
+
 DEFAULT_ALIAS = "log"
 DOMAIN_SPLIT_RE = re.compile(r"[\s,;]+")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
@@ -168,6 +171,29 @@ class ResCompany(models.Model):
                     company.alias_domain_id
                 )
         return res
+
+    @api.model
+    def _natero_setup_defaults(self):
+        """Each company's log alias, users' tokens and the free-mail list.
+
+        Idempotent: run by data/natero_mail_log_data.xml at install (before
+        the demo data, which needs the aliases) and by the post-init hook.
+        """
+        self.search([])._natero_ensure_log_alias()
+        users = (
+            self.env["res.users"]
+            .with_context(active_test=False)
+            .search([("natero_log_token", "=", False)])
+        )
+        for user in users:
+            user.natero_log_token = new_token()
+        FreeDomain = self.env["natero.mail.log.free.domain"].with_context(
+            active_test=False
+        )
+        known = set(FreeDomain.search([]).mapped("name"))
+        FreeDomain.create(
+            [{"name": d} for d in sorted(addresses.FREE_MAIL_DOMAINS) if d not in known]
+        )
 
     def _natero_ensure_log_alias(self):
         """Create the org log alias (L1) of companies that have none."""

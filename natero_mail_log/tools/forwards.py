@@ -506,7 +506,7 @@ class _FieldReader:
         self.depth = None
         self.last = None
 
-    def read(self):
+    def consume(self):
         """Consume field lines; returns (fields, index after them, depth)."""
         limit = min(len(self.lines), self.index + 60)
         while self.index < limit:
@@ -557,7 +557,7 @@ class _FieldReader:
 
 def _read(lines, start, allow_gaps):
     """(fields, body start, depth) of the field lines at ``start``."""
-    return _FieldReader(lines, start, allow_gaps).read()
+    return _FieldReader(lines, start, allow_gaps).consume()
 
 
 def find_block(lines, start=0):

@@ -6,6 +6,7 @@ charsets fall back (valid UTF-8 first, then the declared charset, then
 cp1252/latin-1) and are reported as defects.
 """
 
+import contextlib
 import mimetypes
 import re
 from dataclasses import dataclass
@@ -47,15 +48,11 @@ def decode_bytes(data, charset, defects=None):
     if not data:
         return ""
     charset = (charset or "").strip().strip('"').lower()
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
     if charset and charset not in _UTF8_NAMES:
-        try:
+        with contextlib.suppress(LookupError, UnicodeDecodeError, ValueError):
             return data.decode(charset)
-        except (LookupError, UnicodeDecodeError, ValueError):
-            pass
     if defects is not None:
         defects.append(f"undecodable body (charset {charset or 'none'})")
     return data.decode("cp1252", "replace")
