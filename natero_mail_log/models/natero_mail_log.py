@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from email import policy as email_policy
 from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -68,6 +69,7 @@ class Job:
     attachments: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     body: object = None
+    names: dict = field(default_factory=dict)
 
 
 class NateroMailLog(models.Model):
@@ -135,6 +137,9 @@ class NateroMailLog(models.Model):
     @api.model
     def _natero_log_aliases(self):
         """Return {local part: [(full address, company id, incoming_local)]}."""
+        self.env["res.company"].flush_model(["natero_log_alias_id", "active"])
+        self.env["mail.alias"].flush_model(["alias_name", "alias_domain_id"])
+        self.env["mail.alias.domain"].flush_model(["name"])
         rows = self.env.execute_query(
             SQL(
                 """
@@ -240,6 +245,28 @@ class NateroMailLog(models.Model):
             "company_id": company.id,
             "envelope_to": clean(envelope, 254),
         }
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """Odoo's router reached a log alias: the capture missed this mail.
+
+        ``message_process`` stores every mail for a log address before routing,
+        so this only happens through other entry points; keep a trace in error
+        rather than a log without its raw mail.
+        """
+        values = dict(custom_values or {})
+        values.update(
+            state="error",
+            reason="reached through Odoo's router without its raw mail: "
+            "deliver mail for log addresses through message_process",
+            subject=clean(msg_dict.get("subject"), 512),
+            sender_email=clean(msg_dict.get("email_from"), 254) or False,
+            message_id=clean(msg_dict.get("message_id"), 998) or False,
+        )
+        values.setdefault("company_id", self.env.company.id)
+        return super(
+            NateroMailLog, self.with_context(mail_create_nolog=True)
+        ).message_new(msg_dict, values)
 
     # ------------------------------------------------------------------
     # Cron entry points
@@ -413,16 +440,32 @@ class NateroMailLog(models.Model):
     def _natero_step_parse(self, jobs):
         own = self._natero_own_addresses()
         for job in jobs:
+            raw = base64.b64decode(job.log.raw or b"")
             try:
-                job.parsed = mail_parse.parse_message(
-                    base64.b64decode(job.log.raw or b""), log_addresses=own
-                )
+                job.parsed = mail_parse.parse_message(raw, log_addresses=own)
             except mail_parse.ParseError as exc:
                 job.decision = policy.Decision(
                     policy.ERROR, "malformed", f"not a readable email: {exc}"
                 )
                 continue
+            job.names = self._natero_header_names(raw)
             self._natero_apply_parsed(job)
+
+    @api.model
+    def _natero_header_names(self, raw):
+        """{address: display name} from the From, To and Cc headers."""
+        try:
+            headers = BytesHeaderParser(policy=email_policy.default).parsebytes(raw)
+            values = [
+                str(v) for h in ("From", "To", "Cc") for v in headers.get_all(h) or ()
+            ]
+        except Exception:  # names are a nicety: never fail on them
+            return {}
+        return {
+            address.lower(): clean(name, 128)
+            for name, address in getaddresses(values)
+            if name and "@" in address
+        }
 
     def _natero_apply_parsed(self, job):
         parsed, log = job.parsed, job.log
@@ -687,6 +730,7 @@ class NateroMailLog(models.Model):
     def _natero_names(self, jobs):
         names = {}
         for job in jobs:
+            names.update(job.names)
             parsed = job.parsed
             if parsed.forward and parsed.forward.from_addr:
                 names[parsed.forward.from_addr] = parsed.forward.from_name
@@ -772,7 +816,7 @@ class NateroMailLog(models.Model):
         job.log.write({"partner_ids": [(6, 0, partners)], "lead_ids": [(6, 0, leads)]})
         if fresh:
             job.decision = policy.Decision(
-                policy.LOGGED, "logged", f"logged on {len(fresh)} records"
+                policy.LOGGED, "logged", f"logged on {len(fresh)} record(s)"
             )
         else:
             job.decision = policy.Decision(

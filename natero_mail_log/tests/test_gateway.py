@@ -18,6 +18,17 @@ class TestGatewayCapture(NateroLogCase):
         self.assertTrue(log.raw)
         self.assertEqual(log.sender_email, self.seller.email)
 
+    def test_new_company_alias_captures_at_once(self):
+        """The alias of a company created in this very transaction works."""
+        company = self.env["res.company"].create(
+            {"name": "Fresh Co", "alias_domain_id": self.mail_alias_domain.id}
+        )
+        address = company.natero_log_alias_id.alias_full_name
+        self.assertTrue(address.startswith("log-"))
+        log = self.bcc("Fresh", delivered_to=address, process=False)
+        self.assertEqual(log.company_id, company)
+        self.assertTrue(log.raw)
+
     def test_other_mail_goes_to_odoo_router(self):
         """Mail for another alias is Odoo's business, not ours."""
         self.env["mail.alias"].create(
@@ -155,7 +166,7 @@ class TestAssociation(NateroLogCase):
         log = self.bcc("New contact", to="Nina New <nina@acme.example>")
         nina = self.env["res.partner"].search([("email", "=", "nina@acme.example")])
         self.assertEqual(nina.parent_id, self.acme)
-        self.assertEqual(nina.name, "nina@acme.example")
+        self.assertEqual(nina.name, "Nina New")
         self.assertEqual(log.partner_ids, nina | self.acme)
 
     def test_free_mail_contact_has_no_company(self):
