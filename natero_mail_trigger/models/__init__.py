@@ -8,5 +8,6 @@ from . import (
     natero_trigger,
     natero_trigger_send,
     mail_mail,
+    mail_template,
     mail_thread,
 )

@@ -12,6 +12,7 @@ from odoo.tools.safe_eval import safe_eval
 from odoo.tools.safe_eval import time as safe_time
 
 from ..tools import controls, schedule, tokens
+from .mail_template import BATCH_QWEB_CONTEXT_KEY
 from .natero_trigger_send import COUNTED_STATES, engine
 
 _logger = logging.getLogger(__name__)
@@ -437,7 +438,10 @@ class NateroTrigger(models.Model):
         per recipient by ``_personalise``) and Odoo's usual template variables.
         """
         self.ensure_one()
-        template = self.mail_template_id.sudo()
+        # the body is compiled once per batch (see mail_template.py)
+        template = self.mail_template_id.sudo().with_context(
+            **{BATCH_QWEB_CONTEXT_KEY: True}
+        )
         add_context = {"unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER, "trigger": self}
         subjects = template._render_field(
             "subject", partner_ids, compute_lang=True, add_context=add_context

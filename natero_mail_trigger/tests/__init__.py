@@ -5,4 +5,5 @@ from . import (
     test_trigger_schedule,
     test_trigger_send,
     test_trigger_http,
+    test_trigger_concurrency,
 )

@@ -1,0 +1,238 @@
+import threading
+import uuid
+from contextlib import closing
+from datetime import timedelta
+from unittest.mock import patch
+
+from psycopg2 import errors
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.service.model import retrying
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.natero_mail_trigger.models.natero_trigger import NateroTrigger
+from odoo.addons.natero_mail_trigger.models.natero_trigger_send import engine
+from odoo.addons.natero_mail_trigger.tools import schedule
+
+
+@tagged("post_install", "-at_install")
+class TestTriggerConcurrency(TransactionCase):
+    """SPEC T6 / Scale: several cron workers, real concurrent transactions.
+
+    The test cursor cannot show uncommitted data to a second connection, so
+    each test commits its own data (unique names) through ``registry.cursor()``
+    and deletes it in a cleanup; workers are separate cursors, i.e. separate
+    PostgreSQL connections and transactions, as two Odoo cron workers.
+    """
+
+    USERS = 3
+
+    def setUp(self):
+        super().setUp()
+        tag = uuid.uuid4().hex[:10]
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Concurrent {index} {tag}",
+                        "email": f"c{index}.{tag}@concurrency.example.com",
+                        "natero_product_user": True,
+                    }
+                    for index in range(self.USERS)
+                ]
+            )
+            trigger = env["natero.trigger"].create(
+                {
+                    "name": f"Concurrency {tag}",
+                    "email_from": "cs@concurrency.example.com",
+                    "include_product_users": True,
+                }
+            )
+            now = fields.Datetime.now()
+            self.day = schedule.local_day(now, trigger.schedule_tz)
+            # a list of today, due to be sent; next generation far away
+            trigger.write(
+                {
+                    "state": "active",
+                    "pending_day": self.day,
+                    "last_generate_day": self.day,
+                    "next_send_at": now - timedelta(minutes=1),
+                    "next_generate_at": now + timedelta(days=1),
+                }
+            )
+            sends = engine(env["natero.trigger.send"]).create(
+                [
+                    {
+                        "trigger_id": trigger.id,
+                        "partner_id": partner.id,
+                        "email": partner.email,
+                        "local_day": self.day,
+                    }
+                    for partner in partners
+                ]
+            )
+            self.trigger_id, self.partner_ids = trigger.id, partners.ids
+            self.send_ids = sends.ids
+        self.addCleanup(self._delete_committed_data)
+
+    def _delete_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["mail.mail"].search(
+                [("natero_trigger_send_id", "in", self.send_ids)]
+            ).unlink()
+            trigger = env["natero.trigger"].browse(self.trigger_id).exists()
+            trigger.write({"state": "inactive"})
+            trigger.unlink()
+            env["res.partner"].browse(self.partner_ids).exists().unlink()
+
+    def worker(self):
+        """A new transaction, as a cron worker's (closed without commit)."""
+        return closing(self.registry.cursor())
+
+    def env_of(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def committed_state(self):
+        """``({send_id: state}, {send_id: number of mail.mail})`` as committed."""
+        with self.worker() as cr:
+            env = self.env_of(cr)
+            sends = env["natero.trigger.send"].browse(self.send_ids)
+            mails = env["mail.mail"].search(
+                [("natero_trigger_send_id", "in", self.send_ids)]
+            )
+            counts = dict.fromkeys(self.send_ids, 0)
+            for mail in mails:
+                counts[mail.natero_trigger_send_id.id] += 1
+            return {send.id: send.state for send in sends}, counts
+
+    def test_two_cron_workers_at_once(self):
+        """Worker A holds the due trigger while sending; worker B, running at
+        the same time, skips it (SKIP LOCKED) and sends nothing."""
+        with self.worker() as cr_a, self.worker() as cr_b:
+            sent_a = self.env_of(cr_a)["natero.trigger"]._cron_process()
+            self.assertEqual(sent_a, self.USERS)
+            # A has not committed yet: B sees the list still to send, and skips it
+            sent_b = self.env_of(cr_b)["natero.trigger"]._cron_process()
+            self.assertEqual(sent_b, 0)
+            cr_b.commit()
+            cr_a.commit()
+            # B's next run, after A's commit: nothing left to send
+            self.assertEqual(self.env_of(cr_b)["natero.trigger"]._cron_process(), 0)
+            cr_b.commit()
+        states, mails = self.committed_state()
+        self.assertEqual(set(states.values()), {"queued"})
+        self.assertEqual(mails, dict.fromkeys(self.send_ids, 1))
+
+    def test_workers_share_one_list_row_by_row(self):
+        """A locks two rows of the list; B, at the same time, sends only the
+        third one; each row becomes exactly one email."""
+        with self.worker() as cr_a, self.worker() as cr_b:
+            env_a = self.env_of(cr_a)
+            trigger_a = env_a["natero.trigger"].browse(self.trigger_id)
+            rows_a = env_a["natero.trigger.send"]._lock_pending(trigger_a, self.day, 2)
+            self.assertEqual(len(rows_a), 2)
+
+            sent_b = self.env_of(cr_b)["natero.trigger"]._cron_process()
+            self.assertEqual(sent_b, 1)
+            cr_b.commit()
+
+            self.assertEqual(trigger_a._send_rows(rows_a), 2)
+            cr_a.commit()
+        states, mails = self.committed_state()
+        self.assertEqual(set(states.values()), {"queued"})
+        self.assertEqual(mails, dict.fromkeys(self.send_ids, 1))
+
+    def test_unique_row_refuses_a_concurrent_duplicate(self):
+        """Two generators inserting the same (trigger, user, day): the second
+        waits for the first and is refused by the unique constraint."""
+        partner_id = self.partner_ids[0]
+        vals = {
+            "trigger_id": self.trigger_id,
+            "partner_id": partner_id,
+            "local_day": self.day + timedelta(days=1),
+        }
+        outcome = {}
+
+        def insert_in_b(cr_b, env_b):
+            # (the environment is made by the main thread: making one takes
+            # the registry lock, which the test runner holds)
+            try:
+                engine(env_b["natero.trigger.send"]).create(vals)
+                cr_b.flush()
+                outcome["b"] = "inserted"
+            except errors.UniqueViolation:
+                outcome["b"] = "unique_violation"
+
+        with (
+            self.worker() as cr_a,
+            self.worker() as cr_b,
+            mute_logger("odoo.sql_db"),
+        ):
+            cr_b.execute("SET lock_timeout = '20s'")
+            env_b = self.env_of(cr_b)
+            engine(self.env_of(cr_a)["natero.trigger.send"]).create(vals)
+            cr_a.flush()
+            thread = threading.Thread(target=insert_in_b, args=(cr_b, env_b))
+            thread.start()
+            thread.join(1.0)
+            self.assertTrue(thread.is_alive(), "B must wait for A's row")
+            cr_a.commit()
+            thread.join(30)
+        self.assertEqual(outcome, {"b": "unique_violation"})
+        with self.worker() as cr:
+            self.assertEqual(
+                self.env_of(cr)["natero.trigger.send"].search_count(
+                    [(key, "=", value) for key, value in vals.items()]
+                ),
+                1,
+            )
+            self.env_of(cr)["natero.trigger.send"].search(
+                [(key, "=", value) for key, value in vals.items()]
+            ).unlink()
+            cr.commit()
+
+    def test_retry_after_serialization_failure_sends_once(self):
+        """The send rows are locked and change state in the transaction that
+        creates their emails: when that transaction fails on a serialization
+        error and is retried, the first attempt's emails are rolled back with
+        it, and the retry sends each row once."""
+        attempts = []
+        send_rows = NateroTrigger._send_rows
+
+        def send_rows_then_conflict(trigger, rows):
+            queued = send_rows(trigger, rows)
+            attempts.append(
+                trigger.env["mail.mail"].search_count(
+                    [("natero_trigger_send_id", "in", self.send_ids)]
+                )
+            )
+            if len(attempts) == 1:
+                # another transaction changes the trigger and commits: this
+                # one fails when it writes the trigger after sending
+                with self.worker() as cr_c:
+                    cr_c.execute(
+                        "UPDATE natero_trigger SET write_date = now() WHERE id = %s",
+                        [self.trigger_id],
+                    )
+                    cr_c.commit()
+            return queued
+
+        with (
+            patch.object(NateroTrigger, "_send_rows", send_rows_then_conflict),
+            patch("odoo.service.model.time.sleep"),
+            mute_logger("odoo.sql_db"),
+            self.worker() as cr_a,
+        ):
+            env_a = self.env_of(cr_a)
+            now = fields.Datetime.now()
+            trigger_a = env_a["natero.trigger"].browse(self.trigger_id)
+            result = retrying(lambda: trigger_a._run_send(now, 500), env_a)
+        self.assertEqual(result, (self.USERS, 0))
+        # both attempts created the emails; the first one was rolled back
+        self.assertEqual(attempts, [self.USERS, self.USERS])
+        states, mails = self.committed_state()
+        self.assertEqual(set(states.values()), {"queued"})
+        self.assertEqual(mails, dict.fromkeys(self.send_ids, 1))
