@@ -13,6 +13,7 @@ A step that decides a log's fate sets ``job.decision``; later steps skip it.
 import base64
 import logging
 import traceback
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timezone
@@ -803,8 +804,21 @@ class NateroMailLog(models.Model):
             self._natero_record_targets(job, targets[job], fresh)
         attachments = self._natero_create_attachments(attachment_jobs)
         for vals, atts in zip(message_vals, attachments, strict=True):
-            vals["attachment_ids"] = [(6, 0, atts)]
+            vals["attachment_ids"] = [(6, 0, atts.ids)]
+            vals["body"] = self._natero_inline_images(vals["body"], atts)
         self.env["mail.message"].sudo().create(message_vals)
+
+    @api.model
+    def _natero_inline_images(self, body, attachments):
+        """Point ``cid:`` images at their attachment, as Odoo's gateway does."""
+        for attachment in attachments.filtered("access_token"):
+            cid = attachment.description
+            if cid and f"cid:{cid}" in body:
+                url = (
+                    f"/web/image/{attachment.id}?access_token={attachment.access_token}"
+                )
+                body = Markup(str(body).replace(f"cid:{cid}", url))
+        return body
 
     def _natero_targets(self, job):
         contacts = self.env["res.partner"].union(*job.contacts.values())
@@ -873,21 +887,22 @@ class NateroMailLog(models.Model):
         for job, record in attachment_jobs:
             start = len(vals_list)
             for attachment in job.attachments:
-                vals_list.append(
-                    {
-                        "name": clean(attachment.filename, 255) or "attachment",
-                        "raw": attachment.content,
-                        "mimetype": attachment.mimetype,
-                        "res_model": record._name,
-                        "res_id": record.id,
-                    }
-                )
+                vals = {
+                    "name": clean(attachment.filename, 255) or "attachment",
+                    "raw": attachment.content,
+                    "mimetype": attachment.mimetype,
+                    "res_model": record._name,
+                    "res_id": record.id,
+                }
+                if attachment.content_id:
+                    # An inline image: reachable from the body with a token.
+                    vals["description"] = clean(attachment.content_id, 255)
+                    vals["access_token"] = str(uuid.uuid4())
+                vals_list.append(vals)
             slices.append((start, len(vals_list)))
-        created = (
-            self.env["ir.attachment"].sudo().create(vals_list) if vals_list else []
-        )
-        ids = [a.id for a in created]
-        return [ids[a:b] for a, b in slices]
+        Attachment = self.env["ir.attachment"].sudo()
+        created = Attachment.create(vals_list) if vals_list else Attachment
+        return [created[a:b] for a, b in slices]
 
     # --- notifications (L6, L7) ---------------------------------------
 

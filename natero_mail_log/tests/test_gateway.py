@@ -3,7 +3,7 @@ from datetime import datetime
 
 from odoo.tests import tagged
 
-from .common import NateroLogCase
+from .common import MAIL, NateroLogCase
 
 
 @tagged("post_install", "-at_install", "natero_mail_log")
@@ -226,6 +226,27 @@ class TestAssociation(NateroLogCase):
         self.assertEqual(message.attachment_ids.mapped("name"), ["offer.pdf"])
         self.assertEqual(message.attachment_ids.raw, b"%PDF-1.4\n")
 
+    def test_inline_image_kept_and_shown(self):
+        body = (
+            "--R\nContent-Type: text/html; charset=utf-8\n\n"
+            '<p>Our logo:</p><img src="cid:logo@v"/>\n'
+            "--R\nContent-Type: image/png\nContent-ID: <logo@v>\n"
+            "Content-Disposition: inline; filename=logo.png\n"
+            "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--R--\n"
+        )
+        self.bcc(
+            "Inline image",
+            body=body,
+            extra='Content-Type: multipart/related; boundary="R"\n',
+        )
+        message = self.logged_on(self.bob)
+        image = message.attachment_ids
+        self.assertEqual(image.name, "logo.png")
+        self.assertIn(
+            f"/web/image/{image.id}?access_token={image.access_token}", message.body
+        )
+        self.assertNotIn("cid:", message.body)
+
 
 @tagged("post_install", "-at_install", "natero_mail_log")
 class TestOdooGatewayTraps(NateroLogCase):
@@ -306,6 +327,23 @@ class TestOdooGatewayTraps(NateroLogCase):
         self.assertIn(log.state, ("error", "rejected"))
         self.assertTrue(log.reason)
         self.assertTrue(log.raw)
+
+    def test_capture_queries(self):
+        """The gateway only stores: a fixed, small number of queries per email."""
+        self.bcc("Warm-up", process=False)
+        raw = self.format(
+            MAIL,
+            email_from=self.seller.email,
+            to="bob@acme.example",
+            subject="Counted",
+            envelope=f"Delivered-To: {self.log_address}\n",
+            body="Hi",
+            date="Mon, 16 Nov 2026 09:12:00 +0100",
+            msg_id="<counted@vendor.example>",
+        )
+        thread = self.env["mail.thread"].sudo()
+        with self.assertQueryCount(6):
+            thread.message_process(False, raw)
 
     def test_batch_queries(self):
         """Cost per email does not grow with the batch (no per-record queries)."""
