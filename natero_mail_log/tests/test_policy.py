@@ -147,6 +147,7 @@ class TestExclusions(NateroLogCase):
             "Precedence": "Precedence: bulk\n",
             "List": "List-Id: <news.list.example>\n",
             "Auto-Submitted": "Auto-Submitted: auto-generated\n",
+            "Null Return-Path": "Return-Path: <>\n",
         }
         for name, extra in cases.items():
             log = self.bcc(f"Noise {name}", extra=extra)
