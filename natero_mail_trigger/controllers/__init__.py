@@ -1,1 +1,1 @@
-from . import unsubscribe, usage
+from . import tracking, unsubscribe, usage

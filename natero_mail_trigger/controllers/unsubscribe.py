@@ -29,9 +29,10 @@ class NateroTriggerUnsubscribe(http.Controller):
         sitemap=False,
     )
     def natero_unsubscribe(self, send_id, token, **post):
-        # the token first, sudo second
+        # the token first, sudo second; a bad token and an unknown id get the
+        # same answer
         if not request.env["natero.trigger"]._check_unsubscribe_token(send_id, token):
-            return self._render("invalid", status=403)
+            return self._render("invalid", status=404)
         send = request.env["natero.trigger.send"].sudo().browse(send_id).exists()
         if not send or not send.email:
             return self._render("invalid", status=404)

@@ -1,15 +1,20 @@
 import logging
 from datetime import timedelta
 
+import lxml.html
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, formataddr
+from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX, is_html_empty
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
 from odoo.tools.safe_eval import time as safe_time
+
+from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
 from ..tools import controls, schedule, tokens
 from .mail_template import BATCH_QWEB_CONTEXT_KEY
@@ -177,6 +182,14 @@ class NateroTrigger(models.Model):
     pending_count = fields.Integer(
         string="Recipients", compute="_compute_pending_send_ids"
     )
+    recipients_30d = fields.Integer(
+        string="30-day recipients",
+        compute="_compute_recipients_30d",
+        help="Users this trigger emailed (queued or sent) in the last 30 days.",
+    )
+    account_log_ids = fields.One2many(
+        "natero.trigger.account.log", "trigger_id", string="Account communications"
+    )
 
     _sql_constraints = [
         (
@@ -220,6 +233,22 @@ class NateroTrigger(models.Model):
             )
             trigger.pending_send_ids = rows
             trigger.pending_count = len(rows.filtered(lambda s: s.state == "generated"))
+
+    def _compute_recipients_30d(self):
+        since = fields.Date.context_today(self) - timedelta(days=30)
+        counts = dict(
+            self.env["natero.trigger.send"]._read_group(
+                [
+                    ("trigger_id", "in", self.ids),
+                    ("state", "in", ("queued", "sent")),
+                    ("local_day", ">", since),
+                ],
+                ["trigger_id"],
+                ["partner_id:count_distinct"],
+            )
+        )
+        for trigger in self:
+            trigger.recipients_30d = counts.get(trigger, 0)
 
     # ================================================================== CRUD
 
@@ -430,6 +459,105 @@ class NateroTrigger(models.Model):
         token = self._unsubscribe_token(send.id)
         return f"{self.get_base_url()}/natero/unsubscribe/{send.id}/{token}"
 
+    @api.model
+    def _check_tracking_token(self, token, purpose, *ids):
+        """T7: whether ``token`` signs ``ids`` for ``purpose`` (``open`` with
+        the send id, ``click`` with the send and link ids), in constant time."""
+        return tokens.check(
+            self._get_secret(),
+            token,
+            purpose,
+            self.env.cr.dbname,
+            *(int(value) for value in ids),
+        )
+
+    def _get_tracking_urls(self, sends, links):
+        """``(open_urls, click_urls)``: ``{send_id: pixel URL}`` and
+        ``{(send_id, link_id): click URL}``, signed; the secret is read once."""
+        base_url, secret, dbname = (
+            self.get_base_url(),
+            self._get_secret(),
+            self.env.cr.dbname,
+        )
+        open_urls = {
+            send.id: f"{base_url}/natero/track/open/{send.id}/"
+            f"{tokens.sign(secret, 'open', dbname, send.id)}/blank.gif"
+            for send in sends
+        }
+        click_urls = {
+            (send_id, link_id): f"{base_url}/natero/track/click/{send_id}/{link_id}/"
+            f"{tokens.sign(secret, 'click', dbname, send_id, link_id)}"
+            for send_id, link_id in links
+        }
+        return open_urls, click_urls
+
+    def _track_bodies(self, rows, bodies):
+        """T7: ``{row id: body}`` whose links go through signed click URLs
+        (one ``link.tracker`` per distinct URL and label, found or created in
+        one call for the whole batch) and with an open pixel at the end."""
+        self.ensure_one()
+        base_url = self.get_base_url()
+        parsed, wanted = {}, {}
+        for row in rows:
+            body = bodies[row.id]
+            root = lxml.html.fromstring(
+                body if body and not is_html_empty(body) else "<div></div>"
+            )
+            nodes, links = find_links_with_urls_and_labels(
+                root,
+                base_url,
+                skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}",
+                skip_prefix=f"{base_url}/natero/",
+                skip_list=[UNSUBSCRIBE_PLACEHOLDER],
+            )
+            parsed[row.id] = (root, nodes, links)
+            for link in links:
+                wanted.setdefault((link["url"], link["label"]), link)
+        trackers = (
+            self.env["link.tracker"]
+            .sudo()
+            .search_or_create(
+                [
+                    {**link, "title": link["label"] or link["url"]}
+                    for link in wanted.values()
+                ]
+            )
+        )
+        tracker_ids = {
+            key: tracker.id for key, tracker in zip(wanted, trackers, strict=True)
+        }
+        open_urls, click_urls = self._get_tracking_urls(
+            rows,
+            {
+                (row_id, tracker_ids[link["url"], link["label"]])
+                for row_id, (__, __, links) in parsed.items()
+                for link in links
+            },
+        )
+        tracked = {}
+        for row in rows:
+            root, nodes, links = parsed[row.id]
+            for node, link in zip(nodes, links, strict=True):
+                node.set(
+                    "href",
+                    click_urls[row.id, tracker_ids[link["url"], link["label"]]],
+                )
+            body = root.find(".//body")
+            (root if body is None else body).append(
+                lxml.html.Element(
+                    "img",
+                    src=open_urls[row.id],
+                    alt="",
+                    width="1",
+                    height="1",
+                    style="display:block;height:1px;width:1px;border:0;",
+                )
+            )
+            tracked[row.id] = Markup(
+                lxml.html.tostring(root, encoding="unicode", method="xml")
+            )
+        return tracked
+
     def _render(self, partner_ids):
         """``{partner_id: (subject, body)}`` rendered with the trigger template.
 
@@ -541,6 +669,38 @@ class NateroTrigger(models.Model):
             }
         )
         return True
+
+    def action_open_details(self):
+        """T7: daily trends of this trigger, as a chart and a table."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "natero_mail_trigger.natero_trigger_stat_action"
+        )
+        action.update(
+            name=self.env._("Details of %s", self.name),
+            domain=[("trigger_id", "=", self.id)],
+            context={"default_trigger_id": self.id},
+        )
+        return action
+
+    def action_edit(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def action_copy(self):
+        """Copy as a draft and open the copy."""
+        self.ensure_one()
+        return self.copy().action_edit()
+
+    def action_delete(self):
+        self.unlink()
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def action_view_sends(self):
         self.ensure_one()
@@ -841,10 +1001,13 @@ class NateroTrigger(models.Model):
         if not rows:
             return 0
         rendered = self._render(rows.partner_id.ids)
+        bodies = self._track_bodies(
+            rows, {row.id: rendered[row.partner_id.id][1] for row in rows}
+        )
         reply_to = self._get_reply_to()
         mail_values = []
         for row in rows:
-            subject, body = rendered[row.partner_id.id]
+            subject, body = rendered[row.partner_id.id][0], bodies[row.id]
             url = self._get_unsubscribe_url(row)
             headers = {
                 "List-Unsubscribe": f"<{url}>",
@@ -874,6 +1037,8 @@ class NateroTrigger(models.Model):
         mails = self.env["mail.mail"].sudo().create(mail_values)
         for row, mail in zip(rows, mails, strict=True):
             row._set_state("queued", message_id=mail.message_id, subject=mail.subject)
+        # T8: in the same transaction as the emails
+        self.env["natero.trigger.account.log"].sudo()._log_sends(self, rows)
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return len(rows)
 

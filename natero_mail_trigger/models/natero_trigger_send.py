@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..tools import tracking
+
 # T4-T6 states of one recipient of one trigger on one local day
 STATES = [
     ("generated", "Generated"),
@@ -16,6 +18,18 @@ STATES = [
 COUNTED_STATES = ("generated", "queued", "sent", "bounced")
 # states still waiting for the send time, editable by reviewers
 PENDING_STATES = ("generated", "removed")
+# states of an email that was attempted: the "recipients" of the statistics (T7)
+ATTEMPTED_STATES = ("queued", "sent", "failed", "bounced")
+# T7 measures: the sends each number of the statistics counts
+MEASURE_DOMAINS = {
+    "recipients": [],
+    "delivered": [("state", "=", "sent")],
+    "opened": [("opened_at", "!=", False)],
+    "auto_opened": [("auto_opened_at", "!=", False), ("opened_at", "=", False)],
+    "clicked": [("clicked_at", "!=", False)],
+    "failed": [("state", "in", ("failed", "bounced"))],
+    "unsubscribed": [("unsubscribed_at", "!=", False)],
+}
 
 # Only the engine writes send rows (STYLE 9): an object identity cannot come
 # through RPC, so a client cannot forge this context key.
@@ -26,6 +40,16 @@ ENGINE_CONTEXT_KEY = "natero_trigger_engine"
 def engine(records):
     """``records`` allowed to create/write send rows."""
     return records.with_context(**{ENGINE_CONTEXT_KEY: _ENGINE})
+
+
+def _check_engine(records):
+    """Refuse writes that do not come from the engine (STYLE 9)."""
+    if records.env.context.get(ENGINE_CONTEXT_KEY) is not _ENGINE:
+        raise AccessError(
+            records.env._(
+                "Email trigger sends and logs are written by the trigger engine only."
+            )
+        )
 
 
 class NateroTriggerSend(models.Model):
@@ -77,6 +101,26 @@ class NateroTriggerSend(models.Model):
     sent_at = fields.Datetime(readonly=True)
     failed_at = fields.Datetime(readonly=True)
     unsubscribed_at = fields.Datetime(readonly=True)
+    # T7 tracking: first times are set once; counts grow with every hit
+    opened_at = fields.Datetime(
+        string="Opened", readonly=True, help="First open by a person (pixel or click)."
+    )
+    auto_opened_at = fields.Datetime(
+        string="Automated open",
+        readonly=True,
+        help="First open by a machine: an image proxy, a privacy feature (Apple "
+        "Mail Privacy Protection) or a scanner, or an open seconds after sending. "
+        "Not counted as opened.",
+    )
+    auto_open_reason = fields.Char(string="Automated open reason", readonly=True)
+    open_count = fields.Integer(
+        string="Opens", readonly=True, help="Every open, automated ones included."
+    )
+    clicked_at = fields.Datetime(string="Clicked", readonly=True)
+    click_count = fields.Integer(string="Clicks", readonly=True)
+    link_click_ids = fields.One2many(
+        "link.tracker.click", "natero_trigger_send_id", string="Link clicks"
+    )
     failure_reason = fields.Text(readonly=True)
     message_id = fields.Char(
         string="Message-Id",
@@ -99,12 +143,7 @@ class NateroTriggerSend(models.Model):
     # ------------------------------------------------------------------
 
     def _check_engine(self):
-        if self.env.context.get(ENGINE_CONTEXT_KEY) is not _ENGINE:
-            raise AccessError(
-                self.env._(
-                    "Email trigger sends are written by the trigger engine only."
-                )
-            )
+        _check_engine(self)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -215,6 +254,72 @@ class NateroTriggerSend(models.Model):
             sends._set_state("failed", failure_reason=reason)
         else:
             sends.filtered(lambda send: send.state == "queued")._set_state("sent")
+
+    # ------------------------------------------------------------------
+    # tracking (T7): set-once times, in one atomic UPDATE each
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_measure_domain(self, measure):
+        """Domain of the sends counted by ``measure`` of the statistics."""
+        if measure not in MEASURE_DOMAINS:
+            raise UserError(self.env._("Unknown measure %s.", measure))
+        return [("state", "in", ATTEMPTED_STATES), *MEASURE_DOMAINS[measure]]
+
+    def _register_open(self, user_agent, threshold=None):
+        """Record an open of this send's email; return the ``OpenVerdict``.
+
+        A person's first open sets ``opened_at``, a machine's first open
+        ``auto_opened_at``; later opens only count. Idempotent and safe with
+        concurrent hits: ``COALESCE`` in one UPDATE.
+        """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        sent = self.sent_at or self.queued_at
+        verdict = tracking.classify_open(
+            user_agent,
+            (now - sent).total_seconds() if sent else None,
+            **({"threshold": threshold} if threshold is not None else {}),
+        )
+        if verdict.automated:
+            assignments = SQL(
+                "auto_opened_at = COALESCE(auto_opened_at, %s), "
+                "auto_open_reason = COALESCE(auto_open_reason, %s)",
+                now,
+                verdict.code,
+            )
+        else:
+            assignments = SQL("opened_at = COALESCE(opened_at, %s)", now)
+        self._tracking_update(
+            SQL("%s, open_count = COALESCE(open_count, 0) + 1", assignments)
+        )
+        return verdict
+
+    def _register_click(self):
+        """Record a click: ``clicked_at`` once, and a click is also an open by
+        a person (images may be blocked)."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        self._tracking_update(
+            SQL(
+                "clicked_at = COALESCE(clicked_at, %s), "
+                "opened_at = COALESCE(opened_at, %s), "
+                "click_count = COALESCE(click_count, 0) + 1",
+                now,
+                now,
+            )
+        )
+
+    def _tracking_update(self, assignments):
+        self.env.execute_query(
+            SQL(
+                "UPDATE natero_trigger_send SET %s, write_date = %s WHERE id = %s",
+                assignments,
+                fields.Datetime.now(),
+                self.id,
+            )
+        )
+        self.invalidate_recordset()
 
     @api.model
     def _mark_bounced(self, message_ids, reason=None):

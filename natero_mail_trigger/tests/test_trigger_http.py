@@ -64,12 +64,12 @@ class TestTriggerHttp(HttpCase):
         bad = self.url[:-3] + "abc"
         for data in (None, {"List-Unsubscribe": "One-Click"}):
             response = self.url_open(bad, data=data)
-            self.assertEqual(response.status_code, 403)
+            self.assertEqual(response.status_code, 404)
             self.assertIn("natero_unsubscribe_invalid", response.text)
         other_row = (
             f"/natero/unsubscribe/{self.send.id + 1}/{self.url.rsplit('/', 1)[1]}"
         )
-        self.assertEqual(self.url_open(other_row, data={"x": "1"}).status_code, 403)
+        self.assertEqual(self.url_open(other_row, data={"x": "1"}).status_code, 404)
         self.assertFalse(self.blacklisted())
 
     def post_events(self, payload, key=None, raw=None):

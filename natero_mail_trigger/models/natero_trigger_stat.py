@@ -1,0 +1,201 @@
+from urllib.parse import urlencode
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .natero_trigger_send import ATTEMPTED_STATES
+
+# click-through rates computed from sums at every grouping level (pivot, graph)
+RATES = {
+    "ctr": ("clicked", "opened"),
+    "ctr_delivered": ("clicked", "delivered"),
+    "open_rate": ("opened", "delivered"),
+}
+
+
+class NateroTriggerStat(models.Model):
+    """Daily statistics of a trigger (SPEC T7), a reporting SQL view.
+
+    One row per trigger and list day (the local day of the list the emails
+    belong to): every number counts the recipients of that day's list, so the
+    opens and clicks of Monday's emails stay on Monday even when they happen on
+    Tuesday, and each rate divides numbers of the same emails.
+    """
+
+    _name = "natero.trigger.stat"
+    _description = "Email trigger daily statistics"
+    _auto = False
+    _order = "local_day desc, trigger_id"
+    _rec_name = "local_day"
+    _depends = {
+        "natero.trigger.send": [
+            "trigger_id",
+            "local_day",
+            "company_id",
+            "state",
+            "opened_at",
+            "auto_opened_at",
+            "clicked_at",
+            "unsubscribed_at",
+        ],
+    }
+
+    trigger_id = fields.Many2one("natero.trigger", readonly=True)
+    local_day = fields.Date(string="Day", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    recipients = fields.Integer(
+        readonly=True, help="Users the trigger attempted to email that day."
+    )
+    delivered = fields.Integer(
+        readonly=True,
+        help="Emails accepted by the mail server and not bounced.",
+    )
+    opened = fields.Integer(
+        readonly=True,
+        help="Users who opened the email (automated opens excluded; a click "
+        "counts as an open).",
+    )
+    auto_opened = fields.Integer(
+        string="Automated opens only",
+        readonly=True,
+        help="Users whose only opens were made by machines (image proxies, Apple "
+        "Mail Privacy Protection, scanners).",
+    )
+    clicked = fields.Integer(readonly=True, help="Users who clicked a link.")
+    failed = fields.Integer(readonly=True, help="Failed or bounced emails.")
+    unsubscribed = fields.Integer(
+        readonly=True, help="Users who unsubscribed from this email."
+    )
+    ctr = fields.Float(
+        string="Click-through rate (÷ opened) %",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Natero's click-through rate: clicked ÷ opened.",
+    )
+    ctr_delivered = fields.Float(
+        string="Clicked ÷ delivered %",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="The click-through rate of Odoo mass mailing and Customer.io: "
+        "clicked ÷ delivered.",
+    )
+    open_rate = fields.Float(
+        string="Open rate %",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Opened ÷ delivered.",
+    )
+
+    @property
+    def _table_query(self):
+        def count(condition):
+            return SQL("COUNT(*) FILTER (WHERE %s)", condition)
+
+        def rate(numerator, denominator):
+            return SQL(
+                "COALESCE(100.0 * %s / NULLIF(%s, 0), 0)", numerator, denominator
+            )
+
+        delivered = count(SQL("s.state = 'sent'"))
+        opened = count(SQL("s.opened_at IS NOT NULL"))
+        clicked = count(SQL("s.clicked_at IS NOT NULL"))
+        return SQL(
+            """SELECT MIN(s.id) AS id, s.trigger_id, s.local_day, s.company_id,
+                      COUNT(*) AS recipients,
+                      %(delivered)s AS delivered,
+                      %(opened)s AS opened,
+                      %(auto_opened)s AS auto_opened,
+                      %(clicked)s AS clicked,
+                      %(failed)s AS failed,
+                      %(unsubscribed)s AS unsubscribed,
+                      %(ctr)s AS ctr,
+                      %(ctr_delivered)s AS ctr_delivered,
+                      %(open_rate)s AS open_rate
+                 FROM natero_trigger_send s
+                WHERE s.state IN %(states)s
+             GROUP BY s.trigger_id, s.local_day, s.company_id""",
+            delivered=delivered,
+            opened=opened,
+            auto_opened=count(
+                SQL("s.auto_opened_at IS NOT NULL AND s.opened_at IS NULL")
+            ),
+            clicked=clicked,
+            failed=count(SQL("s.state IN ('failed', 'bounced')")),
+            unsubscribed=count(SQL("s.unsubscribed_at IS NOT NULL")),
+            ctr=rate(clicked, opened),
+            ctr_delivered=rate(clicked, delivered),
+            open_rate=rate(opened, delivered),
+            states=ATTEMPTED_STATES,
+        )
+
+    @api.model
+    def _read_group_select(self, aggregate_spec, query):
+        """Rates of a group are ratios of its sums, not averages of rates."""
+        fname, __, func = aggregate_spec.partition(":")
+        if fname in RATES and func == "avg":
+            numerator, denominator = RATES[fname]
+            return SQL(
+                "COALESCE(100.0 * SUM(%s) / NULLIF(SUM(%s), 0), 0)",
+                self._field_to_sql(self._table, numerator, query),
+                self._field_to_sql(self._table, denominator, query),
+            )
+        return super()._read_group_select(aggregate_spec, query)
+
+    # -------------------------------------------------------------- actions
+
+    def _get_sends_domain(self, measure):
+        self.ensure_one()
+        return [
+            ("trigger_id", "=", self.trigger_id.id),
+            ("local_day", "=", self.local_day),
+            *self.env["natero.trigger.send"]._get_measure_domain(measure),
+        ]
+
+    def action_open_sends(self):
+        """The recipients counted by the number clicked (context
+        ``natero_measure``), as a list that Odoo exports to CSV or Excel."""
+        self.ensure_one()
+        measure = self.env.context.get("natero_measure") or "recipients"
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "natero_mail_trigger.natero_trigger_send_action"
+        )
+        labels = {
+            "recipients": self.env._("Recipients"),
+            "delivered": self.env._("Delivered"),
+            "opened": self.env._("Opened"),
+            "auto_opened": self.env._("Automated opens only"),
+            "clicked": self.env._("Clicked"),
+            "failed": self.env._("Failed"),
+            "unsubscribed": self.env._("Unsubscribed"),
+        }
+        action.update(
+            name=self.env._(
+                "%(measure)s of %(trigger)s on %(day)s",
+                measure=labels.get(measure, measure),
+                trigger=self.trigger_id.name,
+                day=self.local_day,
+            ),
+            domain=self._get_sends_domain(measure),
+            context={"create": False},
+        )
+        return action
+
+    def action_export_csv(self):
+        """Download the recipients of this number as CSV."""
+        self.ensure_one()
+        measure = self.env.context.get("natero_measure") or "recipients"
+        query = urlencode(
+            {
+                "trigger_id": self.trigger_id.id,
+                "day": self.local_day.isoformat(),
+                "measure": measure,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/natero/trigger/sends.csv?{query}",
+            "target": "download",
+        }
