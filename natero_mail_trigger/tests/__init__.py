@@ -6,4 +6,6 @@ from . import (
     test_trigger_send,
     test_trigger_http,
     test_trigger_concurrency,
+    test_trigger_tracking,
+    test_trigger_stats,
 )
