@@ -99,6 +99,8 @@ class NateroTriggerAccountLog(models.Model):
         nobody (created directly, as ``mail.thread._message_log_batch``)."""
         subtype = self.env.ref("natero_mail_trigger.mt_natero_trigger")
         author = trigger.user_id.partner_id
+        # given, or mail.message computes it per message (a query each)
+        reply_to = trigger._get_reply_to() or author.email_formatted
         messages = (
             self.env["mail.message"]
             .sudo()
@@ -112,6 +114,7 @@ class NateroTriggerAccountLog(models.Model):
                         "is_internal": True,
                         "author_id": author.id,
                         "email_from": author.email_formatted,
+                        "reply_to": reply_to,
                         "subject": log.subject,
                         "body": Markup("<p>%s <strong>%s</strong></p>")
                         % (self.env._("Trigger email:"), log.subject),

@@ -182,7 +182,7 @@ class TestTriggerConcurrency(TransactionCase):
             cr_a.commit()
             thread.join(30)
         self.assertEqual(outcome, {"b": "unique_violation"})
-        with self.worker() as cr:
+        with self.registry.cursor() as cr:  # commits the clean-up on exit
             self.assertEqual(
                 self.env_of(cr)["natero.trigger.send"].search_count(
                     [(key, "=", value) for key, value in vals.items()]
@@ -192,7 +192,6 @@ class TestTriggerConcurrency(TransactionCase):
             self.env_of(cr)["natero.trigger.send"].search(
                 [(key, "=", value) for key, value in vals.items()]
             ).unlink()
-            cr.commit()
 
     def test_retry_after_serialization_failure_sends_once(self):
         """The send rows are locked and change state in the transaction that
