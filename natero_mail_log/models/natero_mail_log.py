@@ -161,13 +161,24 @@ class NateroMailLog(models.Model):
 
     @api.model
     def _natero_match_recipient(self, address, aliases):
-        """Return (company id, token) when ``address`` is a log address."""
+        """Return (company id, token) when ``address`` is a log address.
+
+        The full address wins; the local part alone (an alias without domain,
+        or Odoo's "local-part based incoming detection") only when it names
+        one company's alias.
+        """
         local, _at, domain = address.lower().partition("@")
         base, _plus, token = local.partition("+")
-        for full, company_id, incoming_local in aliases.get(base, ()):
-            if not full or not domain or incoming_local or full == f"{base}@{domain}":
+        candidates = aliases.get(base, ())
+        for full, company_id, _local in candidates:
+            if full and full == f"{base}@{domain}":
                 return company_id, token
-        return None
+        loose = [
+            company_id
+            for full, company_id, incoming_local in candidates
+            if not full or not domain or incoming_local
+        ]
+        return (loose[0], token) if len(loose) == 1 else None
 
     @api.model
     def _natero_recipients(self, raw):

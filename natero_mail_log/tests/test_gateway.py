@@ -29,6 +29,20 @@ class TestGatewayCapture(NateroLogCase):
         self.assertEqual(log.company_id, company)
         self.assertTrue(log.raw)
 
+    def test_same_local_part_on_two_domains(self):
+        """Two companies with log@ on their own domains: the domain decides."""
+        other_domain = self.env["mail.alias.domain"].create({"name": "other.example"})
+        company = self.env["res.company"].create(
+            {"name": "Other Co", "alias_domain_id": other_domain.id}
+        )
+        self.assertEqual(
+            company.natero_log_alias_id.alias_full_name, "log@other.example"
+        )
+        log = self.bcc("Other domain", delivered_to="log@other.example", process=False)
+        self.assertEqual(log.company_id, company)
+        log = self.bcc("Our domain", process=False)
+        self.assertEqual(log.company_id, self.company)
+
     def test_other_mail_goes_to_odoo_router(self):
         """Mail for another alias is Odoo's business, not ours."""
         self.env["mail.alias"].create(
