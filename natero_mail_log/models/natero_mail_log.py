@@ -403,6 +403,8 @@ class NateroMailLog(models.Model):
             )
 
     def _natero_run(self, jobs):
+        # Our own addresses are needed by several steps: read them once.
+        self = self.with_context(natero_own_addresses=self._natero_own_addresses())
         for step in self._natero_steps():
             live = [job for job in jobs if job.decision is None]
             if not live:
@@ -522,6 +524,9 @@ class NateroMailLog(models.Model):
 
     @api.model
     def _natero_own_addresses(self):
+        """Every alias address of this database (never a participant)."""
+        if "natero_own_addresses" in self.env.context:
+            return self.env.context["natero_own_addresses"]
         aliases = (
             self.env["mail.alias"]
             .sudo()
