@@ -1,4 +1,4 @@
-"""Load ``natero_mail_log/tools`` without importing the addon (which needs Odoo).
+"""Load an addon's ``tools`` package without importing the addon (which needs Odoo).
 
 Used by ``setup/parse-email`` and ``tests/unit/conftest.py``.
 """
@@ -8,8 +8,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "natero_mail_log_tools"
-TOOLS_DIR = Path(__file__).resolve().parent.parent / "natero_mail_log" / "tools"
 SUBMODULES = (
     "addresses",
     "dates",
@@ -18,26 +18,35 @@ SUBMODULES = (
     "autoreply",
     "forwards",
     "parse",
+    "policy",
 )
 
 
-def load_tools():
-    """Import the tools package under the name ``natero_mail_log_tools``."""
-    if PACKAGE in sys.modules:
-        return sys.modules[PACKAGE]
+def load_addon_tools(addon, submodules=()):
+    """Import ``<addon>/tools`` as the package ``<addon>_tools``."""
+    package_name = f"{addon}_tools"
+    if package_name in sys.modules:
+        return sys.modules[package_name]
+    tools_dir = REPO / addon / "tools"
     spec = importlib.util.spec_from_file_location(
-        PACKAGE,
-        TOOLS_DIR / "__init__.py",
-        submodule_search_locations=[str(TOOLS_DIR)],
+        package_name,
+        tools_dir / "__init__.py",
+        submodule_search_locations=[str(tools_dir)],
     )
     package = importlib.util.module_from_spec(spec)
-    sys.modules[PACKAGE] = package
+    sys.modules[package_name] = package
     try:
         spec.loader.exec_module(package)
-        for name in SUBMODULES:
-            setattr(package, name, importlib.import_module(f"{PACKAGE}.{name}"))
+        for name in submodules:
+            module = importlib.import_module(f"{package_name}.{name}")
+            setattr(package, name, module)
     except BaseException:
-        for name in [PACKAGE] + [f"{PACKAGE}.{sub}" for sub in SUBMODULES]:
+        for name in [package_name] + [f"{package_name}.{sub}" for sub in submodules]:
             sys.modules.pop(name, None)
         raise
     return package
+
+
+def load_tools():
+    """The parser and policy of natero_mail_log (``natero_mail_log_tools``)."""
+    return load_addon_tools("natero_mail_log", SUBMODULES)

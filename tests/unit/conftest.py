@@ -16,9 +16,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "setup"))
 
-from _tools_loader import load_tools  # noqa: E402
+from _tools_loader import load_addon_tools, load_tools  # noqa: E402
 
 TOOLS = load_tools()
+TRIGGER_TOOLS = load_addon_tools(
+    "natero_mail_trigger", ("schedule", "controls", "tokens", "tracking")
+)
 
 
 def corpus_dir():
@@ -44,6 +47,12 @@ CORPUS_MISSING = (
 @pytest.fixture(scope="session")
 def load_registry():
     """No Odoo here: override pytest-odoo's autouse registry fixture."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def enable_odoo_test_flag():
+    """No Odoo here: override pytest-odoo's autouse test-flag fixture."""
     yield
 
 

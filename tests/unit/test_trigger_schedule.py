@@ -1,42 +1,13 @@
 """Pure tests of natero_mail_trigger/tools/schedule.py (SPEC T4), without Odoo."""
 
-import importlib.util
-import sys
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
+from conftest import TRIGGER_TOOLS
 from hypothesis import given
 from hypothesis import strategies as st
 
-
-def _load_tools():
-    name = "natero_mail_trigger_tools"
-    if name not in sys.modules:
-        tools = Path(__file__).resolve().parents[2] / "natero_mail_trigger" / "tools"
-        init = tools / "__init__.py"
-        spec = importlib.util.spec_from_file_location(
-            name, init, submodule_search_locations=[str(tools)]
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="session")
-def load_registry():
-    """No Odoo here: override pytest-odoo's autouse registry fixture."""
-    yield
-
-
-@pytest.fixture(scope="module")
-def enable_odoo_test_flag():
-    yield
-
-
-schedule = _load_tools().schedule
+schedule = TRIGGER_TOOLS.schedule
 OSLO = "Europe/Oslo"
 ZONES = ["UTC", OSLO, "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"]
 

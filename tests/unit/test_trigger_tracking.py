@@ -1,40 +1,11 @@
 """Pure tests of natero_mail_trigger/tools/tracking.py (SPEC T7, T8), no Odoo."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from conftest import TRIGGER_TOOLS
 from hypothesis import given
 from hypothesis import strategies as st
 
-
-def _load_tools():
-    name = "natero_mail_trigger_tools"
-    if name not in sys.modules:
-        tools = Path(__file__).resolve().parents[2] / "natero_mail_trigger" / "tools"
-        init = tools / "__init__.py"
-        spec = importlib.util.spec_from_file_location(
-            name, init, submodule_search_locations=[str(tools)]
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="session")
-def load_registry():
-    """No Odoo here: override pytest-odoo's autouse registry fixture."""
-    yield
-
-
-@pytest.fixture(scope="module")
-def enable_odoo_test_flag():
-    yield
-
-
-tracking = _load_tools().tracking
+tracking = TRIGGER_TOOLS.tracking
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 OUTLOOK = (
