@@ -18,11 +18,8 @@ Run it with ``setup/bench`` (which creates the database), or directly:
 import argparse
 import random
 import statistics
-import time
 
-import odoo
-from odoo import SUPERUSER_ID, api
-from odoo.tools import config
+from _bench import measure, odoo_env
 
 ACCOUNTS = 20_000
 CONTACTS_PER_ACCOUNT = 5
@@ -205,14 +202,6 @@ def setup_users(env):
     return alias
 
 
-def measure(env, fn):
-    start_queries = odoo.sql_db.sql_counter
-    start = time.perf_counter()
-    fn()
-    env.flush_all()
-    return time.perf_counter() - start, odoo.sql_db.sql_counter - start_queries
-
-
 def run_ours(env, emails):
     def go():
         thread = env["mail.thread"]
@@ -220,7 +209,7 @@ def run_ours(env, emails):
             thread.message_process(False, raw)
         env["natero.mail.log"]._process_pending()
 
-    seconds, queries = measure(env, go)
+    _result, seconds, queries = measure(env, go)
     logs = env["natero.mail.log"].search([("message_id", "like", "bench-ours-%")])
     states = {}
     for log in logs:
@@ -236,24 +225,18 @@ def run_odoo(env, emails):
             thread.message_process(False, raw)
 
     before = env["crm.lead"].search_count([])
-    seconds, queries = measure(env, go)
+    _result, seconds, queries = measure(env, go)
     return seconds, queries, env["crm.lead"].search_count([]) - before
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--emails", type=int, default=EMAILS)
     parser.add_argument(
         "--profile", action="store_true", help="profile our run only (cProfile)"
     )
-    parser.add_argument("odoo_args", nargs="*", help="extra Odoo options")
-    args, extra = parser.parse_known_args()
-    config.parse_config(["-d", args.database, *extra, *args.odoo_args])
-    odoo.service.server.load_server_wide_modules()
-    registry = odoo.modules.registry.Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with odoo_env(parser) as (args, env):
+        cr = env.cr
         populate(env)
         alias = setup_users(env)
         log = env.company.natero_log_alias_id

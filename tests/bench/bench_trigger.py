@@ -29,9 +29,9 @@ import time
 from datetime import timedelta
 from unittest.mock import patch
 
-import odoo
-from odoo import SUPERUSER_ID, api, fields
-from odoo.tools import config
+from _bench import measure, odoo_env
+
+from odoo import fields
 
 ACCOUNTS = 10_000
 USERS_PER_ACCOUNT = 10
@@ -318,14 +318,6 @@ def make_triggers(env):
     return triggers
 
 
-def measure(env, fn):
-    start_queries = odoo.sql_db.sql_counter
-    start = time.perf_counter()
-    result = fn()
-    env.flush_all()
-    return result, time.perf_counter() - start, odoo.sql_db.sql_counter - start_queries
-
-
 def queue(env, triggers, now, count):
     """Queue ``count`` emails from the generated lists, in batches of 500."""
     Send = env["natero.trigger.send"]
@@ -350,7 +342,6 @@ def per_email_compile(self, *args, **kwargs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("-d", "--database", required=True)
     parser.add_argument(
         "--queue", type=int, default=5000, help="emails rendered and queued"
     )
@@ -358,13 +349,8 @@ def main():
         "--send", type=int, default=1000, help="emails sent to the SMTP sink"
     )
     parser.add_argument("--smtp-seconds", type=int, default=300)
-    parser.add_argument("odoo_args", nargs="*", help="extra Odoo options")
-    args, extra = parser.parse_known_args()
-    config.parse_config(["-d", args.database, *extra, *args.odoo_args])
-    odoo.service.server.load_server_wide_modules()
-    registry = odoo.modules.registry.Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with odoo_env(parser) as (args, env):
+        cr = env.cr
         populate(env)
         cr.execute("SELECT count(*) FROM natero_usage_event")
         events = cr.fetchone()[0]
