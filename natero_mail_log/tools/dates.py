@@ -1,16 +1,20 @@
 """Dates as mail clients print them in forwarded blocks (SPEC L2).
 
 ``parse_loose`` reads the localised dates of en, de, fr, es, pt, it, nl, nb/da,
-sv, pl, fi, ru and ja clients: month names (full and abbreviated), numeric day/month
+sv, fi, et, pl, cs, sk, hr, hu, ro, tr, ru, uk and ja clients: month names (full,
+genitive and abbreviated; a name that means different months in different
+languages is read in the language of the block's labels), numeric day/month
 orders, 12/24-hour clocks and zones (numeric offsets, ``GMT+1``/``UTC+3``, and
 abbreviations such as ``CEST``, ``MEZ`` or ``OESZ``).  The result is naive when
 the text states no zone and aware otherwise; ``None`` when no date is found.
 
-Rules for numeric dates: ``YYYY-MM-DD`` and ``YYYY/MM/DD`` are year first; a
-``.`` separator means day first (``25.11.2025``); otherwise the first number is
-the day when it is above 12, the month when the second is above 12, and when
-both could be either, a 12-hour clock (``AM``/``PM``) means US order
-(month/day) and a 24-hour clock means day/month.
+Rules for numeric dates: ``YYYY-MM-DD``, ``YYYY/MM/DD`` and ``YYYY. MM. DD.``
+are year first; a ``.`` separator means day first (``25.11.2025``, also written
+``25. 11. 2025``); otherwise the first number is the day when it is above 12, the
+month when the second is above 12, and when both could be either, a 12-hour
+clock (``AM``/``PM``) means US order (month/day) and a 24-hour clock means
+day/month.  Dotted clocks with seconds (``14.25.08``) are read after a year or
+after ``kl``/``klo``.
 """
 
 import re
@@ -175,7 +179,7 @@ MONTH_NAMES = {
         "grudzień grudnia gru",
     ),
     "fi": tuple(
-        f"{stem}kuu {stem}kuuta"
+        f"{stem}kuu {stem}kuuta {stem}k"
         for stem in (
             "tammi",
             "helmi",
@@ -205,14 +209,171 @@ MONTH_NAMES = {
         "ноябрь ноября ноя",
         "декабрь декабря дек",
     ),
+    "et": (
+        "jaanuar jaan",
+        "veebruar veebr",
+        "märts",
+        "aprill",
+        "mai",
+        "juuni",
+        "juuli",
+        "august aug",
+        "september sept",
+        "oktoober okt",
+        "november nov",
+        "detsember dets",
+    ),
+    "cs": (
+        "leden ledna",
+        "únor února",
+        "březen března",
+        "duben dubna",
+        "květen května",
+        "červen června",
+        "červenec července",
+        "srpen srpna",
+        "září",
+        "říjen října",
+        "listopad listopadu",
+        "prosinec prosince",
+    ),
+    "sk": (
+        "január januára",
+        "február februára",
+        "marec marca",
+        "apríl apríla",
+        "máj mája",
+        "jún júna",
+        "júl júla",
+        "august augusta",
+        "september septembra",
+        "október októbra",
+        "november novembra",
+        "december decembra",
+    ),
+    "hr": (
+        "siječanj siječnja sij",
+        "veljača veljače velj",
+        "ožujak ožujka ožu",
+        "travanj travnja tra",
+        "svibanj svibnja svi",
+        "lipanj lipnja lip",
+        "srpanj srpnja srp",
+        "kolovoz kolovoza kol",
+        "rujan rujna ruj",
+        "listopad listopada lis",
+        "studeni studenoga studenog stu",
+        "prosinac prosinca pro",
+    ),
+    "hu": (
+        "január jan",
+        "február febr feb",
+        "március márc már",
+        "április ápr",
+        "május máj",
+        "június jún",
+        "július júl",
+        "augusztus aug",
+        "szeptember szept szep",
+        "október okt",
+        "november nov",
+        "december dec",
+    ),
+    "ro": (
+        "ianuarie ian",
+        "februarie feb",
+        "martie mar",
+        "aprilie apr",
+        "mai",
+        "iunie iun",
+        "iulie iul",
+        "august aug",
+        "septembrie sept sep",
+        "octombrie oct",
+        "noiembrie nov",
+        "decembrie dec",
+    ),
+    "tr": (
+        "ocak oca",
+        "şubat şub",
+        "mart mar",
+        "nisan nis",
+        "mayıs may",
+        "haziran haz",
+        "temmuz tem",
+        "ağustos ağu",
+        "eylül eyl",
+        "ekim eki",
+        "kasım kas",
+        "aralık ara",
+    ),
+    "uk": (
+        "січень січня січ",
+        "лютий лютого лют",
+        "березень березня бер",
+        "квітень квітня квіт",
+        "травень травня трав",
+        "червень червня черв",
+        "липень липня лип",
+        "серпень серпня серп",
+        "вересень вересня вер",
+        "жовтень жовтня жовт",
+        "листопад листопада лист",
+        "грудень грудня груд",
+    ),
 }
 
-MONTHS = {
-    name: index + 1
-    for names in MONTH_NAMES.values()
-    for index, entry in enumerate(names)
-    for name in entry.split()
+# Weekday names (Monday first) of the languages whose month names clash with
+# another language's ("listopad" is November in Czech and Polish, October in
+# Croatian): a weekday in the text tells which language the month is in.
+WEEKDAY_NAMES = {
+    "pl": (
+        "poniedziałek",
+        "wtorek wt",
+        "środa śr",
+        "czwartek czw",
+        "piątek pt",
+        "sobota",
+        "niedziela niedz",
+    ),
+    "cs": (
+        "pondělí",
+        "úterý út",
+        "středa",
+        "čtvrtek čt",
+        "pátek pá",
+        "sobota",
+        "neděle",
+    ),
+    "hr": (
+        "ponedjeljak",
+        "utorak uto",
+        "srijeda sri",
+        "četvrtak čet",
+        "petak",
+        "subota",
+        "nedjelja",
+    ),
 }
+
+MONTHS = {}
+_MONTHS_BY_LANGUAGE = {}
+for _lang, _names in MONTH_NAMES.items():
+    for _index, _entry in enumerate(_names):
+        for _name in _entry.split():
+            MONTHS.setdefault(_name, _index + 1)
+            _MONTHS_BY_LANGUAGE.setdefault(_name, {})[_lang] = _index + 1
+# Names that mean different months in different languages -> {lang: month}.
+_CLASHES = {
+    name: by_lang
+    for name, by_lang in _MONTHS_BY_LANGUAGE.items()
+    if len(set(by_lang.values())) > 1
+}
+_WEEKDAY_LANGUAGES = {}
+for _lang, _names in WEEKDAY_NAMES.items():
+    for _entry in _names:
+        for _name in _entry.split():
+            _WEEKDAY_LANGUAGES.setdefault(_name, set()).add(_lang)
 
 # Zone abbreviations (and their German forms) to offsets in minutes.
 ZONES = {
@@ -227,6 +388,8 @@ ZONES = {
     "bst": 60,
     "cet": 60,
     "mez": 60,
+    "seč": 60,
+    "selč": 120,
     "cest": 120,
     "mesz": 120,
     "eet": 120,
@@ -234,6 +397,7 @@ ZONES = {
     "eest": 180,
     "oesz": 180,
     "msk": 180,
+    "мск": 180,
     "ist": 330,
     "sgt": 480,
     "hkt": 480,
@@ -273,6 +437,13 @@ _TIME_ALT_RE = re.compile(
     r"(?<![\d.])([01]?\d|2[0-3])[h.]([0-5]\d)()(?![\d]|\.\d)" + _MERIDIEM,
     re.IGNORECASE,
 )
+# Dotted clocks with seconds ("14.25.08", Danish and Finnish) look like dates
+# ("12.10.21"): read only after a four-digit year or the word for "at" (kl, klo).
+_TIME_DOTTED_RE = re.compile(
+    r"(?:\d{4},?|\b(?:kl|klo|kello)\.?)\s+([01]?\d|2[0-3])\.([0-5]\d)\.([0-5]\d)"
+    r"(?![\d]|\.\d)()",
+    re.IGNORECASE,
+)
 _AMPM_JA_RE = re.compile("(午前|午後)")
 _OFFSET_RE = re.compile(
     r"(?:\b(?:gmt|utc|ut)\s*|(?<![\w:]))([+\-−])\s?(\d{1,2})(?::?(\d{2}))?(?!\d)",
@@ -280,8 +451,13 @@ _OFFSET_RE = re.compile(
 )
 _WORD_RE = re.compile(r"\d+|[^\W\d_]+")
 _CJK_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_YMD_RE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
-_NUMERIC_RE = re.compile(r"(?<![\d.])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?![\d])")
+_YMD_RE = re.compile(
+    r"(?<!\d)(\d{4})(?:[-/]|\. ?)(\d{1,2})(?:[-/]|\. ?)(\d{1,2})(?!\d)"
+)
+# "12/10/2023", "25.11.2025", and "25. 11. 2025" (Czech, Slovak, Croatian).
+_NUMERIC_RE = re.compile(
+    r"(?<![\d.])(\d{1,2})([./-]) ?(\d{1,2})\2 ?(\d{4}|\d{2})(?![\d])"
+)
 _MAX_TEXT = 300
 
 
@@ -298,8 +474,13 @@ def parse_rfc(value):
     return parsed
 
 
-def parse_loose(text):
-    """Parse a date printed by a mail client; None when no date is recognised."""
+def parse_loose(text, languages=()):
+    """Parse a date printed by a mail client; None when no date is recognised.
+
+    ``languages`` (codes of ``MONTH_NAMES``, preferred first) decide a month
+    name that means different months in different languages; without them a
+    weekday name in the text decides, else the first language of the table.
+    """
     text = _INVISIBLE_RE.sub("", str(text or ""))[:_MAX_TEXT]
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
@@ -309,11 +490,11 @@ def parse_loose(text):
     if clock:
         start, end, hour, minute, second, twelve_hour = clock
         zone_text = text[end:]
-        ymd = _find_date(text[:start], twelve_hour)
-        ymd = ymd or _find_date(text[end:], twelve_hour)
+        ymd = _find_date(text[:start], twelve_hour, languages)
+        ymd = ymd or _find_date(text[end:], twelve_hour, languages)
     else:
         hour = minute = second = 0
-        ymd = _find_date(text, False)
+        ymd = _find_date(text, False, languages)
     if not ymd:
         return None
     offset = _find_zone(zone_text) if clock else None
@@ -328,7 +509,11 @@ def parse_loose(text):
 
 def _find_time(text):
     """(start, end, hour, minute, second, twelve_hour) of the clock, or None."""
-    match = _TIME_RE.search(text) or _TIME_ALT_RE.search(text)
+    match = (
+        _TIME_RE.search(text)
+        or _TIME_DOTTED_RE.search(text)
+        or _TIME_ALT_RE.search(text)
+    )
     if not match:
         return None
     hour, minute = int(match.group(1)), int(match.group(2))
@@ -339,7 +524,7 @@ def _find_time(text):
         meridiem = "a" if ja.group(1) == "午前" else "p"
     if meridiem and hour <= 12:
         hour = hour % 12 + (12 if meridiem == "p" else 0)
-    return match.start(), match.end(), hour, minute, second, bool(meridiem)
+    return match.start(1), match.end(), hour, minute, second, bool(meridiem)
 
 
 def _find_zone(text):
@@ -357,7 +542,7 @@ def _find_zone(text):
     return None
 
 
-def _find_date(text, twelve_hour):
+def _find_date(text, twelve_hour, languages=()):
     """(year, month, day) written in ``text``, or None."""
     match = _CJK_RE.search(text) or _YMD_RE.search(text)
     if match:
@@ -365,7 +550,7 @@ def _find_date(text, twelve_hour):
     match = _NUMERIC_RE.search(text)
     if match:
         return _numeric_date(match, twelve_hour)
-    return _worded_date(text)
+    return _worded_date(text, languages)
 
 
 def _numeric_date(match, twelve_hour):
@@ -379,11 +564,15 @@ def _numeric_date(match, twelve_hour):
     return year, second, first
 
 
-def _worded_date(text):
+def _worded_date(text, languages=()):
     """A date with a month name: the day is the number nearest the month."""
     tokens = _WORD_RE.findall(text.lower())
     numbers = [(i, tok) for i, tok in enumerate(tokens) if tok.isdecimal()]
-    months = [(i, MONTHS[tok]) for i, tok in enumerate(tokens) if tok in MONTHS]
+    months = [
+        (i, _month(tok, tokens, languages))
+        for i, tok in enumerate(tokens)
+        if tok in MONTHS
+    ]
     years = [(i, int(tok)) for i, tok in numbers if len(tok) == 4]
     if not months:
         return None
@@ -397,6 +586,21 @@ def _worded_date(text):
         return years[0][1], month, int(day)
     others = [tok for i, tok in days if i != day_index and i > month_index]
     return (_full_year(others[0]), month, int(day)) if others else None
+
+
+def _month(name, tokens, languages):
+    """The month a name stands for (see ``parse_loose`` for clashing names)."""
+    by_language = _CLASHES.get(name)
+    if not by_language:
+        return MONTHS[name]
+    for code in languages or ():
+        if code in by_language:
+            return by_language[code]
+    for token in tokens:
+        found = _WEEKDAY_LANGUAGES.get(token, set()) & set(by_language)
+        if len(found) == 1:
+            return by_language[found.pop()]
+    return MONTHS[name]
 
 
 def _day_distance(index, month_index):

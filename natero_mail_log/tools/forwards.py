@@ -20,8 +20,13 @@ The layouts below are all read by the same scanner (``find_block``):
   (Outlook.com, Outlook desktop replies);
 * a bare run of at least three fields including the sender (Outlook 2013-2019/365
   text and HTML, hand-written forwards);
-* an attribution line (``Am 28/10/2021, 12:46 schrieb "John Doe" <j@d.com>:``),
-  used only for mails whose subject says "forward" (Outlook for Mac forwards).
+* an attribution line (``Am 28/10/2021, 12:46 schrieb "John Doe" <j@d.com>:``,
+  ``John Doe <j@d.com> kirjoitti 28/10/2021 12.46:``: a line ending with a
+  colon that holds a localised "wrote" and a date, in any word order), used only
+  for mails whose subject says "forward" (Outlook for Mac forwards).
+
+Month names that mean different months in different languages ("listopad") are
+read in the language of the block's labels (``dates.parse_loose``).
 
 HTML bodies are rendered to lines first (``htmltext.render``) and go through the
 same scanner; the HTML below the block is cut from the tree for ``body_html``.
@@ -35,7 +40,9 @@ from dataclasses import dataclass
 from . import addresses, dates, htmltext
 
 # Per language: the marker lines, the field labels, the subject prefixes and the
-# reply attribution words.  Labels and markers are matched case-insensitively.
+# verbs of reply attribution lines ("On <date>, <who> wrote:").  Labels and
+# markers are matched case-insensitively; Romanian s/t with a cedilla and with a
+# comma below are both accepted (``_variants``).
 LANGUAGES = {
     "en": {
         "forward_markers": (
@@ -54,7 +61,7 @@ LANGUAGES = {
         "subject": ("Subject",),
         "forward_prefixes": ("Fwd", "Fw", "Fwrd"),
         "reply_prefixes": ("Re",),
-        "attribution": ("On", "wrote"),
+        "wrote": ("wrote",),
     },
     "de": {
         "forward_markers": (
@@ -75,7 +82,7 @@ LANGUAGES = {
         "subject": ("Betreff",),
         "forward_prefixes": ("WG", "Wtrlt"),
         "reply_prefixes": ("AW", "Antw"),
-        "attribution": ("Am", "schrieb"),
+        "wrote": ("schrieb", "geschrieben"),
     },
     "fr": {
         "forward_markers": (
@@ -98,7 +105,7 @@ LANGUAGES = {
         "subject": ("Objet", "Sujet"),
         "forward_prefixes": ("Tr", "Trans"),
         "reply_prefixes": ("Rép", "Rep"),
-        "attribution": ("Le", "a écrit"),
+        "wrote": ("a écrit",),
     },
     "es": {
         "forward_markers": (
@@ -115,7 +122,7 @@ LANGUAGES = {
         "subject": ("Asunto",),
         "forward_prefixes": ("RV", "Reenv", "Rv"),
         "reply_prefixes": ("RE", "Resp"),
-        "attribution": ("El", "escribió"),
+        "wrote": ("escribió",),
     },
     "pt": {
         "forward_markers": (
@@ -133,20 +140,20 @@ LANGUAGES = {
         "subject": ("Assunto",),
         "forward_prefixes": ("Enc", "Encaminhar"),
         "reply_prefixes": ("Res", "Resp"),
-        "attribution": ("Em", "escreveu"),
+        "wrote": ("escreveu",),
     },
     "it": {
         "forward_markers": ("Messaggio inoltrato", "Inizio messaggio inoltrato"),
         "original_markers": ("Messaggio originale",),
-        "from": ("Da",),
-        "to": ("A",),
+        "from": ("Da", "Mittente"),
+        "to": ("A", "Destinatario", "Destinatari"),
         "cc": ("Cc", "Copia"),
         "bcc": ("Ccn",),
         "date": ("Data", "Inviato", "Inviato il"),
         "subject": ("Oggetto",),
         "forward_prefixes": ("I", "Inoltro"),
         "reply_prefixes": ("R", "Rif", "Ris"),
-        "attribution": ("Il", "ha scritto"),
+        "wrote": ("ha scritto", "scrive"),
     },
     "nl": {
         "forward_markers": (
@@ -163,21 +170,16 @@ LANGUAGES = {
         "subject": ("Onderwerp",),
         "forward_prefixes": ("Doorst", "Fw"),
         "reply_prefixes": ("Antw", "Re"),
-        "attribution": ("Op", "schreef"),
+        "wrote": ("schreef", "geschreven"),
     },
     "nb": {
         "forward_markers": (
             "Videresendt melding",
             "Videresendt e-post",
             "Videresendt e-postmelding",
-            "Videresendt meddelelse",
-            "Start på videresendt besked",
+            "Start på videresendt melding",
         ),
-        "original_markers": (
-            "Opprinnelig melding",
-            "Original melding",
-            "Oprindelig meddelelse",
-        ),
+        "original_markers": ("Opprinnelig melding", "Original melding"),
         "from": ("Fra",),
         "to": ("Til",),
         "cc": ("Kopi", "Kopi til", "Cc"),
@@ -186,7 +188,24 @@ LANGUAGES = {
         "subject": ("Emne",),
         "forward_prefixes": ("VS", "Videresend", "Vidersend"),
         "reply_prefixes": ("SV", "Svar"),
-        "attribution": ("Den", "skrev"),
+        "wrote": ("skrev",),
+    },
+    "da": {
+        "forward_markers": (
+            "Videresendt meddelelse",
+            "Videresendt besked",
+            "Start på videresendt besked",
+        ),
+        "original_markers": ("Oprindelig meddelelse", "Original meddelelse"),
+        "from": ("Fra",),
+        "to": ("Til",),
+        "cc": ("Cc", "Kopi", "Kopi til"),
+        "bcc": ("Bcc",),
+        "date": ("Dato", "Sendt"),
+        "subject": ("Emne",),
+        "forward_prefixes": ("VS", "Videresend"),
+        "reply_prefixes": ("SV",),
+        "wrote": ("skrev",),
     },
     "sv": {
         "forward_markers": (
@@ -203,50 +222,190 @@ LANGUAGES = {
         "subject": ("Ämne",),
         "forward_prefixes": ("VB", "Vb"),
         "reply_prefixes": ("SV",),
-        "attribution": ("Den", "skrev"),
+        "wrote": ("skrev",),
     },
     "fi": {
-        "forward_markers": ("Välitetty viesti",),
+        "forward_markers": ("Välitetty viesti", "Edelleenlähetetty viesti"),
         "original_markers": ("Alkuperäinen viesti",),
         "from": ("Lähettäjä",),
         "to": ("Vastaanottaja",),
         "cc": ("Kopio",),
         "bcc": ("Piilokopio",),
-        "date": ("Päivämäärä", "Lähetetty"),
+        "date": ("Päivämäärä", "Päiväys", "Lähetetty"),
         "subject": ("Aihe",),
         "forward_prefixes": ("VL",),
         "reply_prefixes": (),
-        "attribution": (None, "kirjoitti"),
+        "wrote": ("kirjoitti",),
+    },
+    "et": {
+        "forward_markers": ("Edastatud kiri", "Edastatud sõnum"),
+        "original_markers": ("Algne sõnum", "Algne kiri"),
+        "from": ("Saatja",),
+        "to": ("Saaja", "Adressaat"),
+        "cc": ("Koopia",),
+        "bcc": ("Pimekoopia",),
+        "date": ("Kuupäev", "Saadetud"),
+        "subject": ("Teema",),
+        "forward_prefixes": (),
+        "reply_prefixes": (),
+        "wrote": ("kirjutas",),
     },
     "pl": {
-        "forward_markers": ("Wiadomość przekazana", "Przekazana wiadomość"),
+        "forward_markers": (
+            "Wiadomość przekazana",
+            "Przekazana wiadomość",
+            "Wiadomość przesłana dalej",
+            "Treść przekazanej wiadomości",
+            "Początek przekazywanej wiadomości",
+        ),
         "original_markers": ("Oryginalna wiadomość", "Wiadomość oryginalna"),
-        "from": ("Od",),
-        "to": ("Do",),
+        "from": ("Od", "Nadawca"),
+        "to": ("Do", "Adresat"),
         "cc": ("DW", "Kopia"),
         "bcc": ("UDW",),
         "date": ("Data", "Wysłano", "Wysłane"),
         "subject": ("Temat",),
         "forward_prefixes": ("PD", "Prześlij dalej"),
         "reply_prefixes": ("Odp",),
-        "attribution": ("W dniu", "napisał"),
+        "wrote": ("napisał(a)", "napisał", "napisała"),
+    },
+    "cs": {
+        "forward_markers": (
+            "Přeposlaná zpráva",
+            "Začátek přeposílané zprávy",
+            "Přeposílaná zpráva",
+        ),
+        "original_markers": ("Původní zpráva",),
+        "from": ("Od", "Odesílatel"),
+        "to": ("Komu", "Příjemce"),
+        "cc": ("Kopie",),
+        "bcc": ("Skrytá kopie",),
+        "date": ("Datum", "Odesláno"),
+        "subject": ("Předmět",),
+        "forward_prefixes": ("PŘ",),
+        "reply_prefixes": ("Odp",),
+        "wrote": ("napsal(a)", "napsal", "napsala"),
+    },
+    "sk": {
+        "forward_markers": (
+            "Preposlaná správa",
+            "Začiatok preposlanej správy",
+            "Preposielaná správa",
+        ),
+        "original_markers": ("Pôvodná správa",),
+        "from": ("Od", "Odosielateľ"),
+        "to": ("Komu", "Pre", "Adresát"),
+        "cc": ("Kópia",),
+        "bcc": ("Skrytá kópia",),
+        "date": ("Dátum", "Odoslané"),
+        "subject": ("Predmet",),
+        "forward_prefixes": (),
+        "reply_prefixes": ("Odp",),
+        "wrote": ("napísal(a)", "napísal", "napísala"),
+    },
+    "hr": {
+        "forward_markers": (
+            "Proslijeđena poruka",
+            "Prosljeđena poruka",
+            "Započni proslijeđenu poruku",
+        ),
+        "original_markers": ("Izvorna poruka", "Originalna poruka"),
+        "from": ("Šalje", "Pošiljatelj", "Od"),
+        "to": ("Prima", "Primatelj"),
+        "cc": ("Kopija",),
+        "bcc": ("Skrivena kopija",),
+        "date": ("Datum", "Poslano"),
+        "subject": ("Predmet", "Naslov"),
+        "forward_prefixes": ("Prosl",),
+        "reply_prefixes": ("Odg",),
+        "wrote": ("je napisao", "je napisala", "napisao", "napisala"),
+    },
+    "hu": {
+        "forward_markers": ("Továbbított üzenet", "Továbbított levél kezdete"),
+        "original_markers": ("Eredeti üzenet",),
+        "from": ("Feladó",),
+        "to": ("Címzett", "Címzettek"),
+        "cc": ("Másolat", "Másolatot kap"),
+        "bcc": ("Titkos másolat",),
+        "date": ("Dátum", "Elküldve", "Küldve"),
+        "subject": ("Tárgy",),
+        "forward_prefixes": ("Továbbítás",),
+        "reply_prefixes": ("Válasz",),
+        "wrote": ("ezt írta", "írta"),
+    },
+    "ro": {
+        "forward_markers": (
+            "Mesaj redirecționat",
+            "Începe mesajul redirecționat",
+            "Mesaj transmis",
+        ),
+        "original_markers": ("Mesaj original", "Mesajul original"),
+        "from": ("De la", "Expeditor", "Expeditorul"),
+        "to": ("Către", "Destinatar", "Destinatarul"),
+        "cc": ("Cc",),
+        "bcc": ("Bcc",),
+        "date": ("Dată", "Data", "Trimis"),
+        "subject": ("Subiect", "Subiectul"),
+        "forward_prefixes": (),
+        "reply_prefixes": (),
+        "wrote": ("a scris",),
+    },
+    "tr": {
+        "forward_markers": (
+            "İletilen ileti",
+            "İletilmiş ileti",
+            "İletilen mesaj",
+            "İletilmiş mesaj",
+            "İleti başlangıcı",
+        ),
+        "original_markers": ("Özgün ileti", "Orijinal ileti", "Orijinal mesaj"),
+        "from": ("Kimden", "Gönderen"),
+        "to": ("Kime", "Alıcı"),
+        "cc": ("Bilgi", "Cc"),
+        "bcc": ("Gizli",),
+        "date": ("Tarih", "Gönderilen", "Gönderildi"),
+        "subject": ("Konu",),
+        "forward_prefixes": ("İLT",),
+        "reply_prefixes": ("YNT",),
+        "wrote": ("yazdı",),
     },
     "ru": {
         "forward_markers": (
             "Пересылаемое сообщение",
             "Пересланное сообщение",
+            "Переадресованное сообщение",
             "Начало переадресованного сообщения",
+            "Начало пересылаемого сообщения",
         ),
         "original_markers": ("Исходное сообщение", "Исходное письмо"),
-        "from": ("От", "От кого"),
-        "to": ("Кому",),
+        "from": ("От", "От кого", "Отправитель"),
+        "to": ("Кому", "Получатель"),
         "cc": ("Копия",),
         "bcc": ("Скрытая копия",),
         "date": ("Дата", "Отправлено"),
         "subject": ("Тема",),
         "forward_prefixes": ("Пересл", "Переслать"),
-        "reply_prefixes": ("Ответ",),
-        "attribution": (None, "написал"),
+        "reply_prefixes": ("Ответ", "Отв"),
+        "wrote": ("написал(а)", "написал", "написала", "пишет"),
+    },
+    "uk": {
+        "forward_markers": (
+            "Переслане повідомлення",
+            "Пересланий лист",
+            "Перенаправлене повідомлення",
+            "Початок листа, що пересилається",
+            "Початок пересланого повідомлення",
+        ),
+        "original_markers": ("Оригінальне повідомлення", "Вихідне повідомлення"),
+        "from": ("Від", "Від кого", "Відправник"),
+        "to": ("Кому", "Одержувач", "Отримувач"),
+        "cc": ("Копія",),
+        "bcc": ("Прихована копія",),
+        "date": ("Дата", "Надіслано", "Відправлено"),
+        "subject": ("Тема",),
+        "forward_prefixes": (),
+        "reply_prefixes": ("Відп",),
+        "wrote": ("написав", "написала", "пише"),
     },
     "ja": {
         "forward_markers": (
@@ -263,7 +422,7 @@ LANGUAGES = {
         "subject": ("件名",),
         "forward_prefixes": ("転送",),
         "reply_prefixes": ("返信",),
-        "attribution": (None, None),
+        "wrote": (),
     },
     "zh": {
         "forward_markers": ("转发的邮件", "轉寄的郵件"),
@@ -276,7 +435,7 @@ LANGUAGES = {
         "subject": ("主题", "主旨"),
         "forward_prefixes": ("转发", "轉寄"),
         "reply_prefixes": ("回复", "答复", "回覆"),
-        "attribution": (None, None),
+        "wrote": (),
     },
 }
 
@@ -320,19 +479,53 @@ MAX_LINES = 4000
 MAX_CHARS = 600_000
 
 
+# Romanian s/t with a cedilla (legacy code pages) and with a comma below.
+_CEDILLA = str.maketrans("şţŞŢ", "șțȘȚ")
+_COMMA_BELOW = str.maketrans("șțȘȚ", "şţŞŢ")
+
+
+def _key(value):
+    """Lookup key of a label, marker or prefix: lower case, one Romanian form,
+    no combining dot (Turkish "İ" lower-cases to "i" + U+0307)."""
+    return value.lower().replace("\u0307", "").translate(_CEDILLA)
+
+
+def _variants(value):
+    """``value`` and its other Romanian spelling (cedilla / comma below)."""
+    return {value, value.translate(_CEDILLA), value.translate(_COMMA_BELOW)}
+
+
 def _table(key):
     """Every entry of ``key`` over all languages, longest first, deduplicated."""
-    values = {value for lang in LANGUAGES.values() for value in lang[key] if value}
+    values = {
+        variant
+        for lang in LANGUAGES.values()
+        for value in lang[key]
+        if value
+        for variant in _variants(value)
+    }
     return sorted(values, key=lambda value: (-len(value), value))
 
 
 def _label_map():
-    """Lower-case label -> field name."""
+    """Label key -> field name."""
     mapping = {}
     for field in FIELDS:
         for label in _table(field):
-            mapping.setdefault(label.lower(), field)
+            mapping.setdefault(_key(label), field)
     return mapping
+
+
+def _word_languages():
+    """Label or verb key -> the languages that use it (in table order)."""
+    mapping = {}
+    for code, lang in LANGUAGES.items():
+        for field in (*FIELDS, "wrote"):
+            for label in lang[field]:
+                langs = mapping.setdefault(_key(label), [])
+                if code not in langs:
+                    langs.append(code)
+    return {label: tuple(langs) for label, langs in mapping.items()}
 
 
 def _alternation(values):
@@ -341,10 +534,15 @@ def _alternation(values):
 
 
 LABELS = _label_map()
-_ALL_LABELS = sorted(LABELS, key=lambda label: (-len(label), label))
-FORWARD_MARKERS = frozenset(m.lower() for m in _table("forward_markers"))
-FORWARD_PREFIXES = frozenset(p.lower() for p in _table("forward_prefixes"))
-REPLY_PREFIXES = frozenset(p.lower() for p in _table("reply_prefixes"))
+WORD_LANGUAGES = _word_languages()
+_ALL_LABELS = _table("from") + _table("to") + _table("cc") + _table("bcc")
+_ALL_LABELS = sorted(
+    set(_ALL_LABELS + _table("date") + _table("subject")),
+    key=lambda label: (-len(label), label),
+)
+FORWARD_MARKERS = frozenset(_key(m) for m in _table("forward_markers"))
+FORWARD_PREFIXES = frozenset(_key(p) for p in _table("forward_prefixes"))
+REPLY_PREFIXES = frozenset(_key(p) for p in _table("reply_prefixes"))
 
 _COLON = r"[ \t\u00a0\u202f]*[:：]"
 _FIELD_RE = re.compile(
@@ -363,13 +561,10 @@ _MARKER_RE = re.compile(
     re.IGNORECASE,
 )
 # Yahoo writes the fields on the marker line: "From: a <a@x>To: b@y Subject: z".
-_SOUP_LABELS = sorted(
-    {value for field in FIELDS for value in _table(field)},
-    key=lambda value: (-len(value), value),
-)
 _SOUP_RE = re.compile(
-    rf"(?:(?<=[\s>\w)\]\"'])|^)(?P<label>{_alternation(_SOUP_LABELS)}){_COLON}\s"
+    rf"(?:(?<=[\s>\w)\]\"'])|^)(?P<label>{_alternation(_ALL_LABELS)}){_COLON}\s"
 )
+_MARKER_TAIL_RE = re.compile(r"^[^:@<>]{1,40}?\s[-–—=]{2,}$")
 _RULE_RE = re.compile(r"^[_\u2014\u2500]{10,}$")
 _QUOTE_RE = re.compile(r"^((?:[ \t]*>)+)[ \t]?")
 _INVISIBLE_RE = re.compile("^[\ufeff\u200b-\u200f]+")
@@ -377,27 +572,23 @@ _PREFIX_RE = re.compile(
     r"^\s*(?:\[[^\]]{0,60}\]\s*)*(?P<word>[^\W\d_](?:[^\W\d_]| (?=[^\W\d_]))"
     r"{0,14})\.?\s*(?:\[\d+\]|\(\d+\))?\s*[:：]"
 )
-_INTRO = _alternation(
-    sorted(
-        {lang["attribution"][0] or "" for lang in LANGUAGES.values()} - {""},
-        key=len,
-        reverse=True,
-    )
+# Attribution lines: "On <date>, <who> wrote:", "<who> kirjoitti <date>:", ...
+_WROTE_RE = re.compile(
+    r"(?<!\w)(?:" + _alternation(_table("wrote")) + r")(?!\w)", re.IGNORECASE
 )
-_VERB = _alternation(
-    sorted(
-        {lang["attribution"][1] or "" for lang in LANGUAGES.values()} - {""},
-        key=len,
-        reverse=True,
-    )
+# The address of an attribution and what wraps it: <a>, (a), (<a>), [mailto:a].
+_BRACKETED_RE = re.compile(
+    r"(?:\(\s*<|<|\(|\[mailto:)?\s*"
+    + addresses.ADDRESS_RE.pattern
+    + r"\s*(?:>\s*\)|>|\)|\])?"
 )
-_ATTRIBUTION_RE = re.compile(
-    rf"^(?:{_INTRO})\s+(?P<pre>.+?)\s*\b(?:{_VERB})\b(?P<post>.*)$", re.IGNORECASE
+_QUOTED_NAME_RE = re.compile(
+    r"(?:\"(?P<a>[^\"]+)\"|«\s*(?P<b>[^«»]+?)\s*»|„(?P<c>[^„“”]+)[“”]|“(?P<d>[^“”]+)”"
+    r"|'(?P<e>[^']+)')\s*$"
 )
-_WHO_RE = re.compile(
-    r"(?P<who>[\"«“']?[^,\"«»“”<>]*[\"»”']?\s*<[^<>\s]+@[^<>\s]+>|[^\s,<>]+@[^\s,<>]+)"
-    r"\s*$"
-)
+_FILLER_RE = re.compile(r"(?i)\b(?:het volgende|følgende|följande)\b")
+_NAME_STOP = frozenset(("am", "pm", "a.m.", "p.m.", "gmt", "utc", "cet", "cest"))
+_MAX_ATTRIBUTION = 400
 
 
 @dataclass(frozen=True)
@@ -427,6 +618,7 @@ class Block:
     depth: int
     kind: str
     date_raw: str = ""
+    labels: tuple = ()
 
 
 def subject_kind(subject):
@@ -434,7 +626,7 @@ def subject_kind(subject):
     match = _PREFIX_RE.match(subject or "")
     if not match:
         return None
-    word = match.group("word").lower()
+    word = _key(match.group("word"))
     if word in FORWARD_PREFIXES:
         return "forward"
     if word in REPLY_PREFIXES:
@@ -445,7 +637,7 @@ def subject_kind(subject):
 def strip_forward_prefix(subject):
     """The subject without its first prefix (``FW: x`` -> ``x``)."""
     match = _PREFIX_RE.match(subject or "")
-    if match and match.group("word").lower() in FORWARD_PREFIXES:
+    if match and _key(match.group("word")) in FORWARD_PREFIXES:
         return subject[match.end() :].strip()
     return (subject or "").strip()
 
@@ -468,22 +660,24 @@ def split_lines(text):
 
 
 def field_of(content):
-    """(field, value) when ``content`` is a known header line, else None."""
+    """(field, value, label key) when ``content`` is a header line, else None."""
     match = _FIELD_RE.match(content)
     if not match:
         return None
-    return LABELS[match.group("label").lower()], match.group("value").strip()
+    key = _key(match.group("label"))
+    return LABELS[key], match.group("value").strip(), key
 
 
 def _soup_fields(text):
-    """Fields written on one line, label after label (Yahoo)."""
+    """Fields written on one line, label after label (Yahoo); (fields, labels)."""
     matches = list(_SOUP_RE.finditer(text))
-    fields = {}
+    fields, labels = {}, []
     for match, following in zip(matches, matches[1:] + [None], strict=False):
         end = following.start() if following else len(text)
-        field = LABELS[match.group("label").lower()]
-        fields.setdefault(field, text[match.end() : end].strip())
-    return fields
+        key = _key(match.group("label"))
+        labels.append(key)
+        fields.setdefault(LABELS[key], text[match.end() : end].strip())
+    return fields, tuple(labels)
 
 
 def _open_value(value):
@@ -503,6 +697,7 @@ class _FieldReader:
         self.index = start
         self.allow_gaps = allow_gaps
         self.fields = {}
+        self.labels = []
         self.depth = None
         self.last = None
 
@@ -523,14 +718,26 @@ class _FieldReader:
             self.index += 1
         return self.fields, self.index, self.depth or 0
 
+    def block(self, start, kind):
+        """The Block of the fields read (call after ``consume``)."""
+        return Block(
+            self.fields,
+            start,
+            self.index,
+            self.depth or 0,
+            kind,
+            labels=tuple(self.labels),
+        )
+
     def _take(self, content):
         """Take one line as a field, a skipped header line or a continuation."""
         found = field_of(content)
         if found:
-            field, value = found
+            field, value, key = found
             if field in self.fields:
                 return False
             self.fields[field], self.last = value, field
+            self.labels.append(key)
             return True
         if _EXTRA_RE.match(content):
             self.last = None
@@ -555,9 +762,11 @@ class _FieldReader:
         return True
 
 
-def _read(lines, start, allow_gaps):
-    """(fields, body start, depth) of the field lines at ``start``."""
-    return _FieldReader(lines, start, allow_gaps).consume()
+def _reader(lines, start, allow_gaps):
+    """A _FieldReader that has consumed the field lines at ``start``."""
+    reader = _FieldReader(lines, start, allow_gaps)
+    reader.consume()
+    return reader
 
 
 def find_block(lines, start=0):
@@ -577,36 +786,44 @@ def _block_at(lines, index, content):
     if marker and _marker_rest_ok(marker.group("rest")):
         return _marker_block(lines, index, marker)
     if _RULE_RE.match(content):
-        fields, end, depth = _read(lines, index + 1, allow_gaps=False)
-        if "from" in fields and len(fields) >= 2:
-            return Block(fields, index, end, depth, "rule")
+        reader = _reader(lines, index + 1, allow_gaps=False)
+        if "from" in reader.fields and len(reader.fields) >= 2:
+            return reader.block(index, "rule")
         return None
     if field_of(content):
-        fields, end, depth = _read(lines, index, allow_gaps=False)
-        if "from" in fields and len(fields) >= 3:
-            return Block(fields, index, end, depth, "bare")
+        reader = _reader(lines, index, allow_gaps=False)
+        if "from" in reader.fields and len(reader.fields) >= 3:
+            return reader.block(index, "bare")
     return None
 
 
 def _marker_rest_ok(rest):
-    """A marker line ends there, or goes on with fields (Yahoo)."""
-    return not rest or bool(_SOUP_RE.match(rest))
+    """A marker line ends there, goes on with fields (Yahoo), or repeats the
+    marker in another language before its closing dashes (Thunderbird:
+    "Preposlaná správa --- Forwarded Message ----", "Välitetty viesti / Fwd.Msg --")."""
+    if not rest or _SOUP_RE.match(rest):
+        return True
+    again = _MARKER_RE.match(rest)
+    return (bool(again) and not again.group("rest")) or bool(
+        _MARKER_TAIL_RE.match(rest)
+    )
 
 
 def _marker_kind(match):
     """'forward' for explicit forward markers, 'original' otherwise."""
-    return "forward" if match.group("marker").lower() in FORWARD_MARKERS else "original"
+    return "forward" if _key(match.group("marker")) in FORWARD_MARKERS else "original"
 
 
 def _marker_block(lines, index, match):
     """The block introduced by a marker line, or None when no sender follows."""
     kind = _marker_kind(match)
     rest = match.group("rest")
-    if rest:
-        fields, end, depth = _soup_fields(rest), index + 1, lines[index][0]
+    if rest and not (_MARKER_RE.match(rest) or _MARKER_TAIL_RE.match(rest)):
+        fields, labels = _soup_fields(rest)
+        block = Block(fields, index, index + 1, lines[index][0], kind, labels=labels)
     else:
-        fields, end, depth = _read(lines, index + 1, allow_gaps=True)
-    return Block(fields, index, end, depth, kind) if "from" in fields else None
+        block = _reader(lines, index + 1, allow_gaps=True).block(index, kind)
+    return block if "from" in block.fields else None
 
 
 def has_forward_marker(lines):
@@ -620,29 +837,112 @@ def has_forward_marker(lines):
 
 
 def find_attribution(lines, limit=300):
-    """A reply-style attribution line (``On <date>, <who> wrote:``) as a Block."""
+    """A reply-style attribution line as a Block, in any word order.
+
+    ``On <date>, <who> wrote:``, ``Am <date> schrieb <who>:``, ``<who> kirjoitti
+    <date>:``, ``<date> időpontban <who> ezt írta:``, ``<who>, <date> tarihinde
+    şunu yazdı:``...: a line ending with a colon, holding a verb of ``wrote`` and
+    a date; the sender is the address in it with the name written before the
+    address, else (no address) the name next to the verb.  A line that Gmail
+    wrapped (``... <who>`` / ``wrote:``) is read with the line above it.
+    """
+    previous = None
     for index in range(min(len(lines), limit)):
         depth, content = lines[index]
         content = content.strip()
-        match = _ATTRIBUTION_RE.match(content) if content else None
-        if match:
-            fields = _attribution_fields(match)
-            if fields:
-                return Block(fields, index, index + 1, depth, "attribution", content)
+        if not content:
+            previous = None
+            continue
+        if len(content) <= _MAX_ATTRIBUTION and content[-1] in ":：":
+            block = _attribution_block(index, depth, content, previous)
+            if block:
+                return block
+        previous = (index, depth, content)
     return None
 
 
-def _attribution_fields(match):
-    """{'from': who, 'date': date text} of an attribution match, or None."""
-    pre = match.group("pre").strip()
-    post = re.sub(r"(?i)\bhet volgende\b", "", match.group("post")).strip(" :：")
-    if post:
-        return {"from": post, "date": pre.rstrip(" ,")}
-    who = _WHO_RE.search(pre)
-    if who:
-        return {"from": who.group("who"), "date": pre[: who.start()].rstrip(" ,")}
-    date, _sep, name = pre.rpartition(",")
-    return {"from": name.strip(), "date": date.strip()} if date else None
+def _attribution_block(index, depth, content, previous):
+    """The Block of an attribution line ending at line ``index``, or None."""
+    verb = _WROTE_RE.search(content)
+    if not verb:
+        return None
+    text, start = content, index
+    if (
+        previous
+        and previous[1] == depth
+        and dates.parse_loose(content[: verb.start()]) is None
+        and dates.parse_loose(previous[2]) is not None
+    ):
+        text, start = f"{previous[2]} {content}", previous[0]
+        verb = _WROTE_RE.search(text, len(previous[2]) + 1)
+    fields = _attribution_fields(text, verb)
+    if not fields:
+        return None
+    labels = (_key(verb.group()),)
+    return Block(fields, start, index + 1, depth, "attribution", text, labels)
+
+
+def _attribution_fields(text, verb):
+    """{'from': who, 'date': date text} of an attribution line, or None."""
+    address = _BRACKETED_RE.search(text)
+    if address:
+        head = text[: address.start()]
+        quoted = _QUOTED_NAME_RE.search(head)
+        if quoted:
+            name = next(group for group in quoted.groups() if group).strip()
+            name_start = quoted.start()
+        else:
+            name, name_start = _name_before(head)
+        addr = f"{address.group(1)}@{address.group(2)}"
+        who = f'"{name}" <{addr}>' if name and '"' not in name else addr
+        spans = [(name_start, address.end()), verb.span()]
+    else:
+        after = _FILLER_RE.sub("", text[verb.end() :]).strip(" :：")
+        if after and not any(char.isdigit() for char in after):
+            who, name_start = after, verb.end()
+            spans = [(verb.start(), len(text))]
+        else:
+            who, name_start = _name_before(text[: verb.start()])
+            spans = [(name_start, len(text))]
+        if not who or len(who.split()) > 5:
+            return None
+    date = _without(text, spans).strip(" ,:：")
+    if dates.parse_loose(date) is None:
+        return None
+    return {"from": who, "date": date}
+
+
+def _without(text, spans):
+    """``text`` with the character ranges ``spans`` replaced by a space."""
+    out, position = [], 0
+    for begin, end in sorted(spans):
+        if begin > position:
+            out.append(text[position:begin])
+        position = max(position, end)
+    out.append(text[position:])
+    return " ".join(part.strip() for part in out if part.strip())
+
+
+def _name_before(text):
+    """(name, start): the capitalised words that end ``text`` (at most five)."""
+    words = list(re.finditer(r"\S+", text))
+    names, start = [], len(text)
+    for word in reversed(words):
+        token = word.group()
+        if names and token.endswith((",", ";")):
+            break
+        token = token.rstrip(",;")
+        if (
+            len(names) == 5
+            or not token
+            or not token[0].isupper()
+            or any(char.isdigit() for char in token)
+            or token.lower() in _NAME_STOP
+        ):
+            break
+        names.append(token)
+        start = word.start()
+    return " ".join(reversed(names)), start
 
 
 def body_lines(lines, block):
@@ -671,6 +971,15 @@ def _deepest_from(lines, block):
     return deepest
 
 
+def _languages(keys):
+    """Languages of the labels (or verb) of a block, most used first."""
+    counts = {}
+    for key in keys:
+        for code in WORD_LANGUAGES.get(key, ()):
+            counts[code] = counts.get(code, 0) + 1
+    return tuple(sorted(counts, key=lambda code: -counts[code]))
+
+
 def _info(block, lines, source, subject, body_html=None):
     """Build the ForwardInfo of a block found in ``lines``."""
     fields = block.fields
@@ -685,7 +994,7 @@ def _info(block, lines, source, subject, body_html=None):
         to=tuple(addresses.find_all(fields.get("to", ""))),
         cc=tuple(addresses.find_all(fields.get("cc", ""))),
         subject=fields.get("subject", subject or "").strip(),
-        date=dates.parse_loose(fields.get("date", "")),
+        date=dates.parse_loose(fields.get("date", ""), _languages(block.labels)),
         date_raw=block.date_raw or fields.get("date", ""),
         body_html=body_html if body_html is not None else htmltext.text_to_html(text),
         body_text=text.strip(),
