@@ -1,0 +1,159 @@
+"""Small clients of the e2e suite: Odoo over XML-RPC, SMTP, IMAP, polling."""
+
+import email
+import email.policy
+import imaplib
+import math
+import smtplib
+import time
+import xmlrpc.client
+from datetime import datetime, timezone
+from email.utils import format_datetime, make_msgid
+
+POLL = 0.075  # seconds between two XML-RPC polls (the brief: 50-100 ms)
+
+
+class Odoo:
+    """``execute_kw`` as the administrator, through Odoo's XML-RPC endpoint."""
+
+    def __init__(self, url, db, password, login="admin"):
+        self.url, self.db, self.password = url, db, password
+        common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+        self.uid = common.authenticate(db, login, password, {})
+        if not self.uid:
+            raise RuntimeError(f"cannot log in to {db} as {login}")
+        self.proxy = xmlrpc.client.ServerProxy(
+            f"{url}/xmlrpc/2/object", allow_none=True
+        )
+
+    def clone(self):
+        """A client with its own connection (one per thread)."""
+        return Odoo(self.url, self.db, self.password)
+
+    def call(self, model, method, *args, **kwargs):
+        return self.proxy.execute_kw(
+            self.db, self.uid, self.password, model, method, list(args), kwargs
+        )
+
+    def search_read(self, model, domain, fields, **kwargs):
+        return self.call(model, "search_read", domain, fields, **kwargs)
+
+    def create(self, model, values, context=None):
+        return self.call(model, "create", values, context=context or {})
+
+    def write(self, model, ids, values):
+        return self.call(model, "write", ids, values)
+
+    def ref(self, xmlid):
+        module, name = xmlid.split(".")
+        rows = self.search_read(
+            "ir.model.data",
+            [("module", "=", module), ("name", "=", name)],
+            ["res_id"],
+        )
+        if not rows:
+            raise KeyError(xmlid)
+        return rows[0]["res_id"]
+
+
+def wait_until(check, timeout, what, interval=POLL):
+    """Call ``check`` until it returns a true value; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def make_mail(
+    sender, to, subject, body, cc=None, msgid_domain="sales.e2e.test", **headers
+):
+    """An RFC 5322 message (bytes) and its Message-ID (without brackets)."""
+    msg = email.message.EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg_id = make_msgid(domain=msgid_domain)
+    msg["Message-ID"] = msg_id
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return msg.as_bytes(), msg_id.strip("<>")
+
+
+class Smtp:
+    """One SMTP session to the private Postfix; ``send`` returns the instant
+    (``time.monotonic()``) at which Postfix accepted the message (250 to DATA)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = None
+
+    def send(self, envelope_from, envelope_to, raw):
+        for attempt in (1, 2):
+            try:
+                if self.conn is None:
+                    self.conn = smtplib.SMTP("127.0.0.1", self.port, timeout=30)
+                    self.conn.ehlo("client.e2e.test")
+                refused = self.conn.sendmail(envelope_from, envelope_to, raw)
+                accepted = time.monotonic()
+                if refused:
+                    raise AssertionError(f"Postfix refused {refused}")
+                return accepted
+            except smtplib.SMTPServerDisconnected:
+                self.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self):
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except smtplib.SMTPException:
+                pass
+            self.conn = None
+
+
+def imap_fetch_all(port, user, password):
+    """Every message of ``user``'s INBOX, read-only (flags untouched)."""
+    conn = imaplib.IMAP4("127.0.0.1", port)
+    try:
+        conn.login(user, password)
+        conn.select("INBOX", readonly=True)
+        _typ, data = conn.search(None, "ALL")
+        messages = []
+        for num in data[0].split():
+            _typ, parts = conn.fetch(num, "(BODY.PEEK[])")
+            messages.append(
+                email.message_from_bytes(parts[0][1], policy=email.policy.default)
+            )
+        return messages
+    finally:
+        conn.logout()
+
+
+def imap_count_unseen(port, user, password):
+    conn = imaplib.IMAP4("127.0.0.1", port)
+    try:
+        conn.login(user, password)
+        conn.select("INBOX", readonly=True)
+        _typ, data = conn.search(None, "UNSEEN")
+        return len(data[0].split())
+    finally:
+        conn.logout()
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile of ``values`` (``fraction`` in 0..1)."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("no values")
+    rank = max(1, min(len(ordered), math.ceil(fraction * len(ordered))))
+    return ordered[rank - 1]
