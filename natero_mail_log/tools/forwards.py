@@ -267,7 +267,7 @@ LANGUAGES = {
         "subject": ("Temat",),
         "forward_prefixes": ("PD", "Prześlij dalej"),
         "reply_prefixes": ("Odp",),
-        "wrote": ("napisał(a)", "napisał", "napisała"),
+        "wrote": ("napisał(a)", "napisał", "napisała", "pisze"),
     },
     "cs": {
         "forward_markers": (
@@ -316,8 +316,8 @@ LANGUAGES = {
         "bcc": ("Skrivena kopija",),
         "date": ("Datum", "Poslano"),
         "subject": ("Predmet", "Naslov"),
-        "forward_prefixes": ("Prosl",),
-        "reply_prefixes": ("Odg",),
+        "forward_prefixes": (),
+        "reply_prefixes": (),
         "wrote": ("je napisao", "je napisala", "napisao", "napisala"),
     },
     "hu": {
@@ -329,8 +329,8 @@ LANGUAGES = {
         "bcc": ("Titkos másolat",),
         "date": ("Dátum", "Elküldve", "Küldve"),
         "subject": ("Tárgy",),
-        "forward_prefixes": ("Továbbítás",),
-        "reply_prefixes": ("Válasz",),
+        "forward_prefixes": (),
+        "reply_prefixes": (),
         "wrote": ("ezt írta", "írta"),
     },
     "ro": {

@@ -1,9 +1,11 @@
 """Hand-made mails for each rule of the parser (SPEC L2, L5).
 
-Forwards in the 8 required languages for the Gmail, Outlook, Apple Mail and
-Thunderbird layouts; BCC copies; replies that quote a header block; each
-automatic-mail signal; bounces; attached messages; inline images; the
-unparsed-forward fallback; and input that is not a mail.
+Forwards in the 8 required languages and 13 more (sv, da, fi, et, pl, cs, sk, hr,
+hu, ro, tr, ru, uk) for the Gmail, Outlook, Apple Mail and Thunderbird layouts;
+attribution lines (Outlook for Mac, Thunderbird, Gmail) in those languages; BCC
+copies; replies that quote a header block; each automatic-mail signal; bounces;
+attached messages; inline images; the unparsed-forward fallback; and input that
+is not a mail.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -130,6 +132,201 @@ LANGS = {
         apple=("Inizio messaggio inoltrato:", "Da", "Oggetto", "Data", "A", "Cc"),
         apple_date="27 ottobre 2021 15:14:00 CEST",
         tb=("Messaggio inoltrato", "Oggetto", "Data", "Da", "A", "Cc"),
+    ),
+    "sv": dict(
+        prefix="VB",
+        gmail=("Från", "ons 27 okt. 2021 kl 15:14"),
+        outlook=("Från", "Skickat", "Till", "Kopia", "Ämne"),
+        outlook_date="den 27 oktober 2021 15:14",
+        apple=(
+            "Början på vidarebefordrat brev:",
+            "Från",
+            "Ämne",
+            "Datum",
+            "Till",
+            "Kopia",
+        ),
+        apple_date="27 oktober 2021 15:14:00 CEST",
+        tb=("Vidarebefordrat meddelande", "Ämne", "Datum", "Från", "Till", "Kopia"),
+    ),
+    "da": dict(
+        prefix="VS",
+        gmail=("Fra", "ons. 27. okt. 2021 kl. 15.14"),
+        outlook=("Fra", "Sendt", "Til", "Cc", "Emne"),
+        outlook_date="27. oktober 2021 15:14",
+        apple=("Start på videresendt besked:", "Fra", "Emne", "Dato", "Til", "Cc"),
+        apple_date="onsdag den 27. oktober 2021 kl. 15.14.00 CEST",
+        tb=("Videresendt meddelelse", "Emne", "Dato", "Fra", "Til", "Cc"),
+    ),
+    "fi": dict(
+        prefix="VL",
+        gmail=("Lähettäjä", "ke 27. lokak. 2021 klo 15.14"),
+        outlook=("Lähettäjä", "Lähetetty", "Vastaanottaja", "Kopio", "Aihe"),
+        outlook_date="keskiviikko 27. lokakuuta 2021 15.14",
+        apple=(
+            "Välitetty viesti:",
+            "Lähettäjä",
+            "Aihe",
+            "Päivämäärä",
+            "Vastaanottaja",
+            "Kopio",
+        ),
+        apple_date="27. lokakuuta 2021 klo 15.14.00 UTC+2",
+        tb=(
+            "Välitetty viesti",
+            "Aihe",
+            "Päiväys",
+            "Lähettäjä",
+            "Vastaanottaja",
+            "Kopio",
+        ),
+    ),
+    "et": dict(
+        prefix="Fwd",
+        gmail=("Saatja", "K, 27. oktoober 2021 kell 15:14"),
+        outlook=("Saatja", "Saadetud", "Adressaat", "Koopia", "Teema"),
+        outlook_date="kolmapäev, 27. oktoober 2021 15:14",
+        apple=("Edastatud kiri:", "Saatja", "Teema", "Kuupäev", "Saaja", "Koopia"),
+        apple_date="27. oktoober 2021 15:14:00 GMT+2",
+        tb=("Edastatud kiri", "Teema", "Kuupäev", "Saatja", "Saaja", "Koopia"),
+    ),
+    "pl": dict(
+        prefix="PD",
+        gmail=("Od", "śr., 27 paź 2021 o 15:14"),
+        outlook=("Od", "Wysłano", "Do", "DW", "Temat"),
+        outlook_date="środa, 27 października 2021 15:14",
+        apple=(
+            "Początek przekazywanej wiadomości:",
+            "Od",
+            "Temat",
+            "Data",
+            "Do",
+            "DW",
+        ),
+        apple_date="27 października 2021 15:14:00 CEST",
+        tb=(
+            "Treść przekazanej wiadomości",
+            "Temat",
+            "Data",
+            "Nadawca",
+            "Adresat",
+            "Kopia",
+        ),
+    ),
+    "cs": dict(
+        prefix="PŘ",
+        gmail=("Od", "st 27. 10. 2021 v 15:14"),
+        outlook=("Od", "Odesláno", "Komu", "Kopie", "Předmět"),
+        outlook_date="středa 27. října 2021 15:14",
+        apple=(
+            "Začátek přeposílané zprávy:",
+            "Od",
+            "Předmět",
+            "Datum",
+            "Komu",
+            "Kopie",
+        ),
+        apple_date="27. října 2021 15:14:00 SELČ",
+        tb=("Přeposlaná zpráva", "Předmět", "Datum", "Od", "Komu", "Kopie"),
+    ),
+    "sk": dict(
+        prefix="Fwd",
+        gmail=("Od", "st 27. 10. 2021 o 15:14"),
+        outlook=("Od", "Odoslané", "Komu", "Kópia", "Predmet"),
+        outlook_date="streda 27. októbra 2021 15:14",
+        apple=(
+            "Začiatok preposlanej správy:",
+            "Od",
+            "Predmet",
+            "Dátum",
+            "Pre",
+            "Kópia",
+        ),
+        apple_date="27. októbra 2021, 15:14:00 SELČ",
+        tb=("Preposlaná správa", "Predmet", "Dátum", "Od", "Komu", "Kópia"),
+    ),
+    "hr": dict(
+        prefix="Fwd",
+        gmail=("Šalje", "sri, 27. lis 2021. u 15:14"),
+        outlook=("Šalje", "Poslano", "Prima", "Kopija", "Predmet"),
+        outlook_date="srijeda, 27. listopada 2021. 15:14",
+        apple=("Proslijeđena poruka:", "Šalje", "Predmet", "Datum", "Prima", "Kopija"),
+        apple_date="27. listopada 2021. u 15:14:00 CEST",
+        tb=("Proslijeđena poruka", "Naslov", "Datum", "Šalje", "Prima", "Kopija"),
+    ),
+    "hu": dict(
+        prefix="Fwd",
+        gmail=("Feladó", "2021. okt. 27., Sze 15:14"),
+        outlook=("Feladó", "Elküldve", "Címzett", "Másolatot kap", "Tárgy"),
+        outlook_date="2021. október 27., szerda 15:14",
+        apple=(
+            "Továbbított levél kezdete:",
+            "Feladó",
+            "Tárgy",
+            "Dátum",
+            "Címzett",
+            "Másolat",
+        ),
+        apple_date="2021. október 27. 15:14:00 CEST",
+        tb=("Továbbított üzenet", "Tárgy", "Dátum", "Feladó", "Címzett", "Másolat"),
+    ),
+    "ro": dict(
+        prefix="Fwd",
+        gmail=("De la", "mie., 27 oct. 2021 la 15:14"),
+        outlook=("De la", "Trimis", "Către", "Cc", "Subiect"),
+        outlook_date="miercuri, 27 octombrie 2021 15:14",
+        apple=(
+            "Începe mesajul redirecționat:",
+            "Expeditor",
+            "Subiect",
+            "Dată",
+            "Destinatar",
+            "Cc",
+        ),
+        apple_date="27 octombrie 2021, 15:14:00 CEST",
+        # Legacy code pages write the cedilla forms (ţ, ş).
+        tb=("Mesaj redirecţionat", "Subiect", "Dată", "De la", "Către", "CC"),
+    ),
+    "tr": dict(
+        prefix="İLT",
+        gmail=("Gönderen", "27 Eki 2021 Çar, 15:14"),
+        outlook=("Kimden", "Gönderildi", "Kime", "Bilgi", "Konu"),
+        outlook_date="27 Ekim 2021 Çarşamba 15:14",
+        apple=("İletilen ileti:", "Kimden", "Konu", "Tarih", "Kime", "Bilgi"),
+        apple_date="27 Ekim 2021 15:14:00 GMT+2",
+        tb=("İletilen İleti", "Konu", "Tarih", "Kimden", "Kime", "CC"),
+    ),
+    "ru": dict(
+        prefix="Пересл",
+        gmail=("От", "ср, 27 окт. 2021 г. в 15:14"),
+        outlook=("От", "Отправлено", "Кому", "Копия", "Тема"),
+        outlook_date="27 октября 2021 г. 15:14",
+        apple=(
+            "Начало пересылаемого сообщения:",
+            "Отправитель",
+            "Тема",
+            "Дата",
+            "Кому",
+            "Копия",
+        ),
+        apple_date="27 октября 2021 г., в 15:14:00 GMT+2",
+        tb=("Пересылаемое сообщение", "Тема", "Дата", "От", "Кому", "Копия"),
+    ),
+    "uk": dict(
+        prefix="Fwd",
+        gmail=("Від", "ср, 27 жовт. 2021 о 15:14"),
+        outlook=("Від", "Надіслано", "Кому", "Копія", "Тема"),
+        outlook_date="середа, 27 жовтня 2021 р. 15:14",
+        apple=(
+            "Початок пересланого повідомлення:",
+            "Від",
+            "Тема",
+            "Дата",
+            "Кому",
+            "Копія",
+        ),
+        apple_date="27 жовтня 2021 р. о 15:14:00 GMT+2",
+        tb=("Переслане повідомлення", "Тема", "Дата", "Від", "Кому", "Копія"),
     ),
 }
 SENDER = "Anna Kunde <anna@customer.example>"
@@ -336,6 +533,198 @@ def test_attribution_forward_takes_the_outer_subject():
         "Integer",
     )
     assert info.date == datetime(2021, 10, 28, 12, 46) and info.body_text == "Hi"
+
+
+# Attribution lines of forwards (Outlook for Mac, Thunderbird, Gmail), in the
+# word orders of each language; all for 27 October 2021 15:14.
+ATTRIBUTIONS = {
+    "en-wrapped": "On Wed, Oct 27, 2021 at 3:14 PM Anna Kunde "
+    "<anna@customer.example>\nwrote:",
+    "en-parenthesis": "On October 27, 2021 at 3:14 PM, Anna Kunde\n"
+    "(anna@customer.example) wrote:",
+    "cs": "Dne 27.10.2021 15:14, Anna Kunde <anna@customer.example> napsal(a):",
+    "sk": "Dňa 27. 10. 2021 o 15:14 Anna Kunde <anna@customer.example> napísal(a):",
+    "pl": "W dniu 27.10.2021 o 15:14, Anna Kunde <anna@customer.example> pisze:",
+    "pl-user": "Dnia 27.10.2021, 15:14 użytkownik „Anna Kunde” "
+    "<anna@customer.example> napisał:",
+    "hu": "Anna Kunde <anna@customer.example> ezt írta (időpont: 2021. okt. 27., "
+    "Sze, 15:14):",
+    "ro": "Pe mie., 27 oct. 2021 la 15:14, Anna Kunde <anna@customer.example> a scris:",
+    "tr": "27 Eki 2021 Çar, 15:14 tarihinde Anna Kunde <anna@customer.example> "
+    "şunu yazdı:",
+    "tr-who-first": "'Anna Kunde' <anna@customer.example>, 27.10.2021 15:14 "
+    "tarihinde şunu yazdı:",
+    "ru": "27.10.2021 15:14, Anna Kunde <anna@customer.example> пишет:",
+    "ru-user": "27.10.2021, 15:14 пользователь Anna Kunde <anna@customer.example> "
+    "написал:",
+    "uk": "ср, 27 жовт. 2021 о 15:14 Anna Kunde <anna@customer.example> пише:",
+    "hr": "sri, 27. lis 2021. u 15:14 Anna Kunde <anna@customer.example> "
+    "je napisao/la:",
+    "fi": "ke 27. lokak. 2021 klo 15.14 Anna Kunde <anna@customer.example> kirjoitti:",
+    "fi-who-first": "Anna Kunde <anna@customer.example> kirjoitti 27.10.2021 "
+    "kello 15.14:",
+    "da": "Den 27. okt. 2021 kl. 15.14 skrev Anna Kunde <anna@customer.example>:",
+    "nb-who-first": "Anna Kunde <anna@customer.example> skrev følgende den "
+    "27.10.2021 15:14:",
+    "nl": "Op 27-10-2021 15:14 heeft Anna Kunde <anna@customer.example> geschreven:",
+    "et": "Anna Kunde <anna@customer.example> kirjutas kuupäeval K, 27. oktoober "
+    "2021 kell 15:14:",
+    "it": "Il giorno mer 27 ott 2021 alle ore 15:14 Anna Kunde "
+    "<anna@customer.example> ha scritto:",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ATTRIBUTIONS))
+def test_attribution_forward_each_language(case):
+    body = f"FYI\n\n{ATTRIBUTIONS[case]}\n\n> Original body\n"
+    mail = parse.parse_message(make("Fwd: Angebot", body))
+    info = mail.forward
+    assert mail.kind == "forward" and info is not None
+    assert (info.from_addr, info.from_name, info.subject) == (
+        "anna@customer.example",
+        "Anna Kunde",
+        "Angebot",
+    )
+    assert info.date == NAIVE
+    assert info.body_text == "> Original body"
+
+
+def test_attribution_with_a_name_only_keeps_the_name():
+    body = "Dne 27. 10. 2021 v 15:14 Anna Kunde napsal(a):\n> Text\n"
+    info = parse.parse_message(make("Fwd: Angebot", body)).forward
+    assert (info.from_addr, info.from_name, info.date) == (None, "Anna Kunde", NAIVE)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Anna Kunde <anna@customer.example> wrote:",
+        "Anna Kunde <anna@customer.example> napsal(a) dnes ráno:",
+        "On 27/10/2021 15:14 Anna Kunde <anna@customer.example> wrote",
+    ],
+)
+def test_attribution_needs_a_date_and_a_final_colon(line):
+    mail = parse.parse_message(make("Fwd: Angebot", f"{line}\n> Text\n"))
+    assert (mail.kind, mail.forward, mail.forward_unparsed) == ("forward", None, True)
+
+
+@pytest.mark.parametrize("prefix", ["Re", "Odp", "YNT", "Відп", "Отв"])
+def test_attribution_under_a_reply_prefix_is_bcc(prefix):
+    body = f"Díky\n\n{ATTRIBUTIONS['cs']}\n> Text\n"
+    mail = parse.parse_message(make(f"{prefix}: Angebot", body))
+    assert (mail.kind, mail.forward) == ("bcc", None)
+
+
+@pytest.mark.parametrize("prefix", ["Odp", "YNT", "Відп", "Отв", "ODP"])
+def test_localised_reply_prefixes_with_a_quoted_block_are_bcc(prefix):
+    body, _date = outlook("cs")
+    mail = parse.parse_message(make(f"{prefix}: {SUBJECT}", body))
+    assert (mail.kind, mail.forward) == ("bcc", None)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kind"),
+    [("PŘ", "forward"), ("İLT", "forward"), ("ilt", "forward"), ("YNT", "reply")],
+)
+def test_localised_subject_prefixes(prefix, kind):
+    assert TOOLS.forwards.subject_kind(f"{prefix}: Angebot") == kind
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "-------- Přeposlaná zpráva / Forwarded Message --------",
+        "-------- Preposlaná správa --- Forwarded Message --------",
+        "-------- Välitetty viesti / Fwd.Msg --------",
+    ],
+)
+def test_thunderbird_marker_repeated_in_english(marker):
+    body = (
+        f"{marker}\nPředmět:\t{SUBJECT}\nDatum:\tWed, 27 Oct 2021 15:14:00 +0200\n"
+        f"Od:\t{SENDER}\nKomu:\t{TO}\n\n{BODY}\n"
+    )
+    info = parse.parse_message(make(f"Fwd: {SUBJECT}", body)).forward
+    assert (info.from_addr, info.subject, info.body_text) == (
+        "anna@customer.example",
+        SUBJECT,
+        BODY,
+    )
+
+
+@pytest.mark.parametrize(
+    ("marker", "labels", "date"),
+    [
+        (
+            "Přeposlaná zpráva",
+            ("Od", "Komu", "Kopie", "Datum", "Předmět"),
+            "středa 27. října 2021 15:14:00 SELČ",
+        ),
+        (
+            "İletilmiş Mesaj",
+            ("Kimden", "Kime", "Cc", "Gönderilen", "Konu"),
+            "27 Ekim 2021 Çarşamba 15:14:00 GMT+2",
+        ),
+        (
+            "Перенаправлене повідомлення",
+            ("Від", "Кому", "Копія", "Відправлено", "Тема"),
+            "середа, 27 жовтня 2021 р., 15:14:00 GMT+2",
+        ),
+        (
+            "Továbbított üzenet",
+            ("Feladó", "Címzett", "Másolat", "Elküldve", "Tárgy"),
+            "2021. október 27., szerda 15:14:00 CEST",
+        ),
+    ],
+)
+def test_yahoo_fields_on_the_marker_line_localised(marker, labels, date):
+    sender, to, cc, sent, subject = labels
+    body = (
+        f"   ----- {marker} ----- {sender}: {SENDER}{to}: {TO}{cc}: {CC}"
+        f"{sent}: {date}{subject}: {SUBJECT}\n {BODY}\n"
+    )
+    info = parse.parse_message(make(f"Fwd: {SUBJECT}", body)).forward
+    assert (info.from_addr, info.to, info.subject) == (
+        "anna@customer.example",
+        ("bob@vendor.example",),
+        SUBJECT,
+    )
+    assert info.cc == ("carla@customer.example", "dan@other.example")
+    assert info.date == NAIVE.replace(tzinfo=CEST)
+
+
+@pytest.mark.parametrize(
+    ("text", "languages", "month"),
+    [
+        ("27. listopada 2021. u 15:14", ("hr",), 10),
+        ("27 listopada 2021 o 15:14", ("pl",), 11),
+        ("27. listopadu 2021 15:14", (), 11),
+        ("sri, 27. lis 2021. u 15:14", (), 10),
+        ("śr., 27 lis 2021 o 15:14", (), 11),
+        ("27 lip 2021", ("hr", "en"), 6),
+    ],
+)
+def test_month_names_that_clash_between_languages(text, languages, month):
+    assert TOOLS.dates.parse_loose(text, languages).month == month
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tirsdag den 2. november 2021 09.26.50 CET", "2021-11-02T09:26:50+01:00"),
+        ("2. marraskuuta 2021 klo 9.26.50 UTC+1", "2021-11-02T09:26:50+01:00"),
+        ("12.10.21", "2021-10-12T00:00:00"),
+        ("st 27. 10. 2021 v 9:31", "2021-10-27T09:31:00"),
+        ("2021. 10. 27. 9:31", "2021-10-27T09:31:00"),
+        ("úterý 2. listopadu 2021 09:26:50 SEČ", "2021-11-02T09:26:50+01:00"),
+        ("2 Kasım 2021 Salı 09:26:50 GMT+1", "2021-11-02T09:26:50+01:00"),
+        ("вівторок, 2 листопада 2021 р., 09:26", "2021-11-02T09:26:00"),
+        ("marți, 2 noiembrie 2021, 09:26:50 CET", "2021-11-02T09:26:50+01:00"),
+        ("marţi, 2 noiembrie 2021", "2021-11-02T00:00:00"),
+        ("K, 2. november 2021 kell 09:26", "2021-11-02T09:26:00"),
+    ],
+)
+def test_localised_dates(text, expected):
+    assert TOOLS.dates.parse_loose(text).isoformat() == expected
 
 
 AUTO_CASES = [
