@@ -544,6 +544,12 @@ def test_triggered_emails_headers_bounce_and_unsubscribe(cfg, odoo, world):
     assert odoo.search_read(
         "mail.blacklist", [("email", "=", f"ann@{domain}")], ["active"]
     ), "the one-click unsubscribe must blacklist the address"
+    ann = odoo.search_read(
+        "natero.trigger.send",
+        [("id", "=", rows[f"ann@{domain}"]["id"])],
+        ["unsubscribed_at"],
+    )[0]
+    assert ann["unsubscribed_at"], ann
 
 
 def test_nothing_left_for_the_outside_world(cfg):
