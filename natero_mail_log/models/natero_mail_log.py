@@ -350,8 +350,11 @@ class NateroMailLog(models.Model):
             or self.env.user.has_group("natero_mail_log.group_natero_mail_log_manager")
         ):
             raise AccessError(self.env._("Only its sender or a manager can link it."))
+        # The user must be allowed to see every record they log on.
+        partners.check_access("read")
+        leads.check_access("read")
         # sudo: posting on the picked records as the gateway does; access to the
-        # log was checked above and the records were picked through the UI's rules.
+        # log and to the picked records was checked just above.
         log = self.sudo()
         job = Job(log)
         log._natero_step_parse([job])
@@ -501,6 +504,11 @@ class NateroMailLog(models.Model):
         if parsed.forward_unparsed:
             job.notes.append(
                 "forward not recognised: associated by the forwarding email's headers"
+            )
+        elif forward and not forward.from_addr:
+            job.notes.append(
+                "the forwarded email names its sender without an address "
+                f"({clean(forward.from_name, 128) or '?'}): link it by hand if needed"
             )
 
     def _natero_original_date(self, job):

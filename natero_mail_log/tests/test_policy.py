@@ -207,6 +207,16 @@ class TestUnassignedAndLimits(NateroLogCase):
         with self.assertRaises(AccessError):
             log.with_user(self.colleague)._natero_link(self.bob, self.env["crm.lead"])
 
+    def test_cannot_link_to_hidden_records(self):
+        self.company.natero_log_create_contacts = False
+        log = self.bcc("Hidden deal", to="stranger@nowhere.example")
+        hidden = self._deal(self.bob, "Someone else's deal", user_id=self.colleague.id)
+        with self.assertRaises(AccessError):
+            log.with_user(self.seller)._natero_link(
+                self.env["res.partner"], hidden.with_user(self.seller)
+            )
+        self.assertFalse(self.logged_on(hidden))
+
     def test_body_over_limit_not_logged(self):
         self.company.natero_log_max_body_size = 1000
         log = self.bcc("Too long", body="x" * 2000)
