@@ -134,6 +134,18 @@ class TestAssociation(NateroLogCase):
         # Gmail states local time: read in the forwarding user's zone (Brussels).
         self.assertEqual(message.date, datetime(2026, 11, 17, 10, 40))
 
+    def test_forward_sender_name_only(self):
+        body = (
+            "FYI\n\n---------- Forwarded message ---------\n"
+            "From: Bob Builder\nDate: Tue, Nov 17, 2026 at 11:40 AM\n"
+            "Subject: Name only\nTo: Sam Seller <sam.seller@vendor.example>\n\n"
+            "Hello\n"
+        )
+        log = self.send("Fwd: Name only", to=self.log_address, body=body)
+        self.assertEqual(log.kind, "forward")
+        self.assertEqual(log.state, "unassigned")
+        self.assertIn("without an address (Bob Builder)", log.reason)
+
     def test_multiple_accounts(self):
         log = self.bcc("Two accounts", to="bob@acme.example, john@boardly.example")
         self.assertEqual(
