@@ -23,6 +23,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import psycopg2.errors
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
@@ -46,6 +47,7 @@ KINDS = [("bcc", "BCC"), ("forward", "Forward"), ("manual", "Manual")]
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
 RECIPIENT_HEADERS = ENVELOPE_HEADERS + ("To", "Cc", "Resent-To", "Resent-Cc")
 BATCH_SIZE = 200
+MAX_ATTEMPTS = 3
 
 
 def clean(text, size=None):
@@ -295,21 +297,26 @@ class NateroMailLog(models.Model):
 
     @api.model
     def _process_pending(self, batch_size=BATCH_SIZE):
-        """Process every pending log now (tests, scripts); return them."""
+        """Process every pending log now (tests, scripts); return them.
+
+        A log left pending on purpose (a concurrent duplicate) waits for a
+        later run: it is not taken twice here.
+        """
         done = self.browse()
-        while logs := self._natero_lock_pending(batch_size):
+        while logs := self._natero_lock_pending(batch_size, exclude=done.ids):
             logs._natero_process()
             done |= logs
         return done
 
     @api.model
-    def _natero_lock_pending(self, limit):
+    def _natero_lock_pending(self, limit, exclude=()):
         """Take up to ``limit`` pending logs no other worker holds."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM natero_mail_log WHERE state = 'pending' "
-                "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                "AND NOT id = ANY(%s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                list(exclude),
                 limit,
             )
         )
@@ -392,18 +399,31 @@ class NateroMailLog(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._natero_run([Job(self)])
+        except psycopg2.errors.UniqueViolation:
+            # Another worker logged the same email on the same record and
+            # committed after our snapshot was taken: a later run, in a new
+            # transaction, sees it and records this one as a duplicate (L8).
+            if self.attempts < MAX_ATTEMPTS:
+                _logger.info("Email log: log %s met a concurrent duplicate", self.id)
+                self.attempts += 1
+                self._natero_trigger_cron()
+                return
+            self._natero_fail("a concurrent duplicate kept colliding")
         except Exception as exc:
             _logger.exception("Email log: log %s failed", self.id)
-            self.write(
-                {
-                    "state": "error",
-                    "reason": clean(
-                        f"{type(exc).__name__}: {exc}\n"
-                        + "".join(traceback.format_exc(limit=3))
-                    ),
-                    "processed_at": fields.Datetime.now(),
-                }
+            self._natero_fail(
+                f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=3)
             )
+
+    def _natero_fail(self, reason):
+        self.write(
+            {
+                "state": "error",
+                "reason": clean(reason),
+                "processed_at": fields.Datetime.now(),
+                "attempts": self.attempts + 1,
+            }
+        )
 
     def _natero_run(self, jobs):
         # Our own addresses are needed by several steps: read them once.

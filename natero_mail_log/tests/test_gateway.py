@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime
+from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import MAIL, NateroLogCase
 
@@ -320,6 +322,27 @@ class TestOdooGatewayTraps(NateroLogCase):
         self.assertEqual(second.user_id, self.colleague)
         self.assertEqual(second.state, "logged")
         self.assertIn("already logged", second.reason)
+
+    def test_concurrent_duplicate_waits_for_next_run(self):
+        """Another worker committed the same email on the same record after
+        our snapshot: the database refuses the second message (L8), and the
+        log stays pending for a later run instead of failing."""
+        msg_id = "<raced@vendor.example>"
+        self.bcc("Raced 1", to="bob@acme.example", msg_id=msg_id)
+        Message = type(self.env["mail.message"])
+        with (
+            patch.object(
+                Message, "_natero_logged_keys", side_effect=lambda keys: set()
+            ),
+            mute_logger("odoo.sql_db"),
+        ):
+            second = self.bcc("Raced 2", to="bob@acme.example", msg_id=msg_id)
+        self.assertEqual(second.state, "pending")
+        self.assertEqual(second.attempts, 1)
+        self.env["natero.mail.log"]._process_pending()
+        self.assertEqual(second.state, "logged")
+        self.assertIn("already logged", second.reason)
+        self.assertEqual(len(self.logged_on(self.bob)), 1)
 
     def test_reprocessing_is_noop(self):
         log = self.bcc("Twice", to="bob@acme.example")
