@@ -217,6 +217,7 @@ class NateroMailLog(models.Model):
         personal = self.env["res.users"]
         if token:
             personal = self.env["res.users"]._natero_log_user_from_token(token)
+        # sudo: the gateway user need not read logs; this only stores the mail.
         log = self.sudo().create(self._natero_capture_values(raw, company, envelope))
         if token and not personal:
             log.write(
@@ -320,6 +321,7 @@ class NateroMailLog(models.Model):
                 limit,
             )
         )
+        # sudo: processing is the engine's work (the cron, or a checked retry).
         return self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
 
     def action_retry(self):
@@ -555,6 +557,7 @@ class NateroMailLog(models.Model):
         """Every alias address of this database (never a participant)."""
         if "natero_own_addresses" in self.env.context:
             return self.env.context["natero_own_addresses"]
+        # sudo: alias addresses are configuration, read to exclude them.
         aliases = (
             self.env["mail.alias"]
             .sudo()
@@ -603,6 +606,7 @@ class NateroMailLog(models.Model):
     @api.model
     def _natero_sender_facts(self, senders, jobs):
         """Users who own ``senders``, in two queries for the whole batch."""
+        # sudo: senders are matched against every user's addresses.
         Users = self.env["res.users"].sudo().with_context(active_test=True)
         personal_ids = {job.log.personal_user_id.id for job in jobs} - {False}
         users = Users.search_fetch(
@@ -616,6 +620,7 @@ class NateroMailLog(models.Model):
             ],
             ["email_normalized", "login"],
         )
+        # sudo: every user's connected addresses count, not only the reader's.
         links = (
             self.env["natero.mail.log.sender"]
             .sudo()
@@ -725,6 +730,7 @@ class NateroMailLog(models.Model):
         """The candidates that belong to internal users (one query each)."""
         if not candidates:
             return frozenset()
+        # sudo: colleagues' addresses are never customers, whoever reads them.
         users = (
             self.env["res.users"]
             .sudo()
@@ -850,6 +856,8 @@ class NateroMailLog(models.Model):
         for vals, atts in zip(message_vals, attachments, strict=True):
             vals["attachment_ids"] = [(6, 0, atts.ids)]
             vals["body"] = self._natero_inline_images(vals["body"], atts)
+        # sudo: internal notes on the targets, as Odoo's _message_log_batch does;
+        # the records were chosen by the pipeline or checked by _natero_link.
         self.env["mail.message"].sudo().create(message_vals)
 
     @api.model
@@ -944,6 +952,7 @@ class NateroMailLog(models.Model):
                     vals["access_token"] = str(uuid.uuid4())
                 vals_list.append(vals)
             slices.append((start, len(vals_list)))
+        # sudo: the attachments of those notes (same reason).
         Attachment = self.env["ir.attachment"].sudo()
         created = Attachment.create(vals_list) if vals_list else Attachment
         return [created[a:b] for a, b in slices]

@@ -64,6 +64,7 @@ class NateroMailLogExclusion(models.Model):
     def _natero_entries_by_company(self, companies):
         """Return {company_id: (addresses, domains)} in one query."""
         result = {c.id: (set(), set()) for c in companies}
+        # sudo: the engine reads each company's list, whoever triggered it.
         rows = self.sudo().search_fetch(
             [("company_id", "in", companies.ids)], ["name", "company_id"]
         )

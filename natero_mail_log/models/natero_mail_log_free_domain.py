@@ -38,4 +38,5 @@ class NateroMailLogFreeDomain(models.Model):
 
     @api.model
     def _natero_domains(self):
+        # sudo: a shared configuration list, read by the engine.
         return set(self.sudo().search([]).mapped("name"))

@@ -165,7 +165,8 @@ class ResCompany(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if "alias_domain_id" in vals:
-            # The log address follows the company's alias domain.
+            # The log address follows the company's alias domain (sudo: whoever
+            # may change the company may move its alias).
             for company in self.filtered("natero_log_alias_id"):
                 company.natero_log_alias_id.sudo().alias_domain_id = (
                     company.alias_domain_id
@@ -198,6 +199,7 @@ class ResCompany(models.Model):
     def _natero_ensure_log_alias(self):
         """Create the org log alias (L1) of companies that have none."""
         model_id = self.env["ir.model"]._get_id("natero.mail.log")
+        # sudo: the log alias is part of the company's configuration.
         Alias = self.env["mail.alias"].sudo()
         for company in self.filtered(lambda c: not c.natero_log_alias_id):
             name = DEFAULT_ALIAS
