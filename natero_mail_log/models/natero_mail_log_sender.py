@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import email_normalize
 
 
@@ -48,4 +48,64 @@ class NateroMailLogSender(models.Model):
             if not sender.email_normalized:
                 raise ValidationError(
                     self.env._("'%s' is not a valid email address.", sender.email)
+                )
+
+    @api.model
+    def _natero_is_manager(self):
+        return self.env.su or self.env.user.has_group(
+            "natero_mail_log.group_natero_mail_log_manager"
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._natero_is_manager():
+            for vals in vals_list:
+                # "First connected" decides attribution (L4): no backdating.
+                vals.pop("connected_at", None)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {"connected_at", "user_id"} & set(vals) and not self._natero_is_manager():
+            raise AccessError(
+                self.env._("Only an email log manager can move or backdate an address.")
+            )
+        return super().write(vals)
+
+    @api.constrains("email_normalized", "user_id")
+    def _check_not_someone_else(self):
+        """A user may not claim a colleague's or a customer's address (L4):
+        mail from it would then be logged, and counted, as theirs."""
+        if self._natero_is_manager():
+            return
+        for sender in self:
+            # sudo: the check must see every user and contact, whoever asks.
+            Users = self.env["res.users"].sudo().with_context(active_test=False)
+            owner = Users.search(
+                [
+                    ("id", "!=", sender.user_id.id),
+                    "|",
+                    ("email_normalized", "=", sender.email_normalized),
+                    ("login", "=", sender.email_normalized),
+                ],
+                limit=1,
+            )
+            contact = (
+                self.env["res.partner"]
+                .sudo()
+                .search(
+                    [
+                        ("email_normalized", "=", sender.email_normalized),
+                        ("user_ids", "=", False),
+                    ],
+                    limit=1,
+                )
+            )
+            if owner or contact:
+                raise ValidationError(
+                    self.env._(
+                        "%(email)s is the address of %(who)s: ask an email log "
+                        "manager to connect it if it is really yours.",
+                        email=sender.email,
+                        who=(owner or contact).display_name,
+                    )
                 )

@@ -47,6 +47,21 @@ class TestSenders(NateroLogCase):
         self.assertEqual(log.user_id, self.seller)
         self.assertEqual(log.attribution_rule, "connected_first")
 
+    def test_users_cannot_claim_other_addresses(self):
+        Sender = self.env["natero.mail.log.sender"].with_user(self.seller)
+        with self.assertRaisesRegex(ValidationError, "is the address of Cole League"):
+            Sender.create({"email": self.colleague.email})
+        with self.assertRaisesRegex(ValidationError, "is the address of"):
+            Sender.create({"email": "bob@acme.example"})
+        mine = Sender.create(
+            {"email": "sam@home.example", "connected_at": "2000-01-01 00:00:00"}
+        )
+        self.assertGreater(mine.connected_at.year, 2000, "no backdating")
+        with self.assertRaises(AccessError):
+            mine.write({"connected_at": "2000-01-01 00:00:00"})
+        # A manager may (e.g. a shared mailbox that is also a contact).
+        self._connect(self.colleague, "bob@acme.example")
+
     def test_personal_address_needs_own_address(self):
         address = self.colleague.natero_log_address
         log = self.bcc("Not yours", email_from=self.seller.email, delivered_to=address)
