@@ -32,40 +32,54 @@ class ResPartner(models.Model):
         )
         return res
 
-    def _natero_log_domain(self):
-        """Logged messages of these partners (a company: its contacts' too)."""
-        partners = self.with_context(active_test=False).search(
-            [("id", "child_of", self.ids)]
+    def _natero_log_members(self):
+        """{partner id: ids whose logged emails it shows}: itself and, for a
+        company, its contacts (``child_of``), in one query for all of ``self``."""
+        members = self.with_context(active_test=False).search_fetch(
+            [("id", "child_of", self.ids)], ["parent_id"]
         )
+        wanted = set(self.ids)
+        result = {partner_id: set() for partner_id in wanted}
+        for member in members:
+            node = member
+            while node:  # every ancestor in self shows this member's emails
+                if node.id in wanted:
+                    result[node.id].add(member.id)
+                node = node.parent_id
+        return result
+
+    @api.model
+    def _natero_log_domain(self, partner_ids):
         return [
             ("natero_log_id", "!=", False),
             ("model", "=", "res.partner"),
-            ("res_id", "in", partners.ids),
+            ("res_id", "in", list(partner_ids)),
         ]
 
     def _compute_natero_log_count(self):
-        Message = self.env["mail.message"]
-        for partner in self:
-            if not partner.id:
-                partner.natero_log_count = 0
-                continue
-            partner.natero_log_count = Message.search_count(
-                partner._natero_log_domain()
+        partners = self.filtered("id")
+        members = partners._natero_log_members()
+        everyone = set().union(*members.values())
+        counts = dict(
+            self.env["mail.message"]._read_group(
+                self._natero_log_domain(everyone), ["res_id"], ["__count"]
             )
+        )
+        for partner in self:
+            ids = members.get(partner.id, ())
+            partner.natero_log_count = sum(counts.get(i, 0) for i in ids)
 
     def action_natero_log_messages(self):
         self.ensure_one()
+        ids = self._natero_log_members()[self.id]
         return self.env["mail.message"]._natero_log_action(
-            self._natero_log_domain(), self.display_name
+            self._natero_log_domain(ids), self.display_name
         )
 
     @api.model
     def _natero_find_contacts(self, addresses, companies):
-        """Return {address: contact} for known addresses (one query, L3).
-
-        Every contact with the address matches; the one returned is the oldest
-        (the others are found again through ``_natero_same_email``).
-        """
+        """Return {address: contacts} for known addresses (one query, L3):
+        every contact with the address matches."""
         if not addresses:
             return {}
         # sudo: L3 matches every contact with the address; logging on them is

@@ -139,67 +139,59 @@ class TestTriggerControls(TriggerCommon):
             )
             self.env.flush_all()
 
+    def _role_trigger(self, role, size):
+        """``size`` product users with role ``role`` and a trigger for them."""
+        self.env["res.partner"].create(
+            [
+                {
+                    "name": f"{role} {n}",
+                    "email": f"{role}.{n}@example.com",
+                    "natero_product_user": True,
+                    "natero_role": role,
+                }
+                for n in range(size)
+            ]
+        )
+        return self.make_trigger(
+            activate_at="2025-01-06 06:00:00",
+            name=role,
+            user_domain=f"[('natero_role', '=', '{role}')]",
+        )
+
+    def _count_queries(self, when, fn):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with freeze_time(when):
+            before = self.cr.sql_log_count
+            fn()
+            self.env.flush_all()
+            return self.cr.sql_log_count - before
+
     def test_generate_query_count_does_not_grow_with_recipients(self):
-        Partner = self.env["res.partner"]
         counts = []
         for index, size in enumerate((5, 5, 60)):
-            role = f"qc{index}"
-            Partner.create(
-                [
-                    {
-                        "name": f"{role} {n}",
-                        "email": f"{role}.{n}@example.com",
-                        "natero_product_user": True,
-                        "natero_role": role,
-                    }
-                    for n in range(size)
-                ]
+            trigger = self._role_trigger(f"qc{index}", size)
+            counts.append(
+                self._count_queries(
+                    "2025-01-06 07:00:00",
+                    lambda t=trigger: t._run_generate(utc(2025, 1, 6, 7, 0)),
+                )
             )
-            trigger = self.make_trigger(
-                activate_at="2025-01-06 06:00:00",
-                name=role,
-                user_domain=f"[('natero_role', '=', '{role}')]",
-            )
-            self.env.flush_all()
-            self.env.invalidate_all()
-            with freeze_time("2025-01-06 07:00:00"):
-                before = self.cr.sql_log_count
-                trigger._run_generate(utc(2025, 1, 6, 7, 0))
-                self.env.flush_all()
-                counts.append(self.cr.sql_log_count - before)
             self.assertEqual(len(self.sends(trigger)), size)
         # first run warms caches; then the same count for 5 and 60 recipients
         self.assertEqual(counts[1], counts[2])
 
     def test_send_query_count_does_not_grow_with_recipients(self):
-        Partner = self.env["res.partner"]
         counts = []
         for index, size in enumerate((5, 5, 60)):
-            role = f"sq{index}"
-            Partner.create(
-                [
-                    {
-                        "name": f"{role} {n}",
-                        "email": f"{role}.{n}@example.com",
-                        "natero_product_user": True,
-                        "natero_role": role,
-                    }
-                    for n in range(size)
-                ]
-            )
-            trigger = self.make_trigger(
-                activate_at="2025-01-06 06:00:00",
-                name=role,
-                user_domain=f"[('natero_role', '=', '{role}')]",
-            )
+            trigger = self._role_trigger(f"sq{index}", size)
             trigger._run_generate(utc(2025, 1, 6, 7, 0))
-            self.env.flush_all()
-            self.env.invalidate_all()
-            with freeze_time("2025-01-06 09:00:00"):
-                before = self.cr.sql_log_count
-                trigger._run_send(utc(2025, 1, 6, 9, 0), 500)
-                self.env.flush_all()
-                counts.append(self.cr.sql_log_count - before)
+            counts.append(
+                self._count_queries(
+                    "2025-01-06 09:00:00",
+                    lambda t=trigger: t._run_send(utc(2025, 1, 6, 9, 0), 500),
+                )
+            )
             self.assertEqual(
                 set(self.sends(trigger).mapped("state")), {"queued"}, counts
             )
