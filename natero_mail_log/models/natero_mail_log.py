@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from email import policy as email_policy
 from email.parser import BytesHeaderParser
-from email.utils import getaddresses
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -72,7 +71,6 @@ class Job:
     attachments: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     body: object = None
-    names: dict = field(default_factory=dict)
 
 
 class NateroMailLog(models.Model):
@@ -183,10 +181,18 @@ class NateroMailLog(models.Model):
         return (loose[0], token) if len(loose) == 1 else None
 
     @api.model
-    def _natero_recipients(self, raw):
+    def _natero_read_headers(self, raw):
+        try:
+            return BytesHeaderParser(policy=email_policy.default).parsebytes(raw)
+        except Exception:  # recipients are then scanned from the raw bytes
+            return None
+
+    @api.model
+    def _natero_recipients(self, headers, raw):
         """Recipient addresses of a raw mail, envelope headers first."""
         try:
-            headers = BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw)
+            if headers is None:
+                raise ValueError("unreadable header section")
             values = [
                 str(v) for h in RECIPIENT_HEADERS for v in headers.get_all(h) or ()
             ]
@@ -204,8 +210,9 @@ class NateroMailLog(models.Model):
         aliases = self._natero_log_aliases()
         if not aliases:
             return self.browse()
+        headers = self._natero_read_headers(raw)
         match = None
-        for address in self._natero_recipients(raw):
+        for address in self._natero_recipients(headers, raw):
             match = self._natero_match_recipient(address, aliases)
             if match:
                 envelope = address
@@ -218,7 +225,9 @@ class NateroMailLog(models.Model):
         if token:
             personal = self.env["res.users"]._natero_log_user_from_token(token)
         # sudo: the gateway user need not read logs; this only stores the mail.
-        log = self.sudo().create(self._natero_capture_values(raw, company, envelope))
+        log = self.sudo().create(
+            self._natero_capture_values(raw, headers, company, envelope)
+        )
         if token and not personal:
             log.write(
                 {
@@ -243,9 +252,8 @@ class NateroMailLog(models.Model):
             self.env.ref("natero_mail_log.ir_cron_natero_mail_log_process")._trigger()
 
     @api.model
-    def _natero_capture_values(self, raw, company, envelope):
+    def _natero_capture_values(self, raw, headers, company, envelope):
         try:
-            headers = BytesHeaderParser(policy=email_policy.default).parsebytes(raw)
             message_id = str(headers.get("Message-Id") or "").strip().strip("<>")
             subject = str(headers.get("Subject") or "")[:512]
             sender = ",".join(addresses.split(str(headers.get("From") or "")))
@@ -487,24 +495,7 @@ class NateroMailLog(models.Model):
                     policy.ERROR, "malformed", f"not a readable email: {exc}"
                 )
                 continue
-            job.names = self._natero_header_names(raw)
             self._natero_apply_parsed(job)
-
-    @api.model
-    def _natero_header_names(self, raw):
-        """{address: display name} from the From, To and Cc headers."""
-        try:
-            headers = BytesHeaderParser(policy=email_policy.default).parsebytes(raw)
-            values = [
-                str(v) for h in ("From", "To", "Cc") for v in headers.get_all(h) or ()
-            ]
-        except Exception:  # names are a nicety: never fail on them
-            return {}
-        return {
-            address.lower(): clean(name, 128)
-            for name, address in getaddresses(values)
-            if name and "@" in address
-        }
 
     def _natero_apply_parsed(self, job):
         parsed, log = job.parsed, job.log
@@ -535,9 +526,7 @@ class NateroMailLog(models.Model):
 
     def _natero_original_date(self, job):
         parsed = job.parsed
-        value = parsed.forward.date if parsed.forward else parsed.date
-        if value is None:
-            value = parsed.date
+        value = (parsed.forward and parsed.forward.date) or parsed.date
         if value is None:
             return fields.Datetime.now()
         if value.tzinfo is None:
@@ -779,15 +768,14 @@ class NateroMailLog(models.Model):
             job.contacts = {a: found[a] for a in job.participants if a in found}
 
     def _natero_names(self, jobs):
+        """{address: name} for new contacts: header names, original senders."""
         names = {}
         for job in jobs:
-            names.update(job.names)
-            parsed = job.parsed
-            if parsed.forward and parsed.forward.from_addr:
-                names[parsed.forward.from_addr] = parsed.forward.from_name
-            if parsed.outer_from:
-                names.setdefault(parsed.outer_from, parsed.outer_from_name)
-        return names
+            names.update(job.parsed.names)
+            forward = job.parsed.forward
+            if forward and forward.from_addr and forward.from_name:
+                names[forward.from_addr] = forward.from_name
+        return {address: clean(name, 128) for address, name in names.items()}
 
     # --- targets (L3) --------------------------------------------------
 

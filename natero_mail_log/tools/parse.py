@@ -45,9 +45,9 @@ reply quotes a header block that a naive parser would take for a forward):
 import email
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import policy
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 
 from . import addresses, autoreply, dates, forwards, htmltext, mime
 from .forwards import ForwardInfo
@@ -125,6 +125,7 @@ class ParsedMail:
     attachments: tuple
     headers: dict
     defects: tuple
+    names: dict = field(default_factory=dict)  # address -> name (From, To, Cc)
 
 
 def parse_message(raw, log_addresses=()):
@@ -212,6 +213,17 @@ class _Headers:
             for value in self.all(name):
                 found.extend(a for a in addresses.split(value) if a not in found)
         return tuple(found)
+
+    def names(self, *names):
+        """{address: display name} of the addresses these headers name."""
+        found = {}
+        for name, value in getaddresses(
+            [v for header in names for v in self.all(header)]
+        ):
+            address = addresses.normalize(value)
+            if address and name.strip() and address not in found:
+                found[address] = name.strip()
+        return found
 
     def require_identity(self):
         """Raise ParseError when no header of a mail is present."""
@@ -312,6 +324,7 @@ class _Facts:
             attachments=self.parts.attachments,
             headers=self.policy_headers(),
             defects=tuple(dict.fromkeys(defects + list(self.parts.defects))),
+            names=headers.names("from", "to", "cc"),
         )
 
 
