@@ -70,6 +70,7 @@ class Job:
     leads: object = None
     attachments: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    colleagues: frozenset = frozenset()  # users' addresses among the batch's
     body: object = None
 
 
@@ -566,9 +567,16 @@ class NateroMailLog(models.Model):
     # --- sender (L4) --------------------------------------------------
 
     def _natero_step_sender(self, jobs):
-        senders = {job.parsed.outer_from for job in jobs}
-        facts = self._natero_sender_facts(senders, jobs)
+        # The participants' addresses are asked about in the same two queries:
+        # colleagues are never customer participants (L3, L5).
+        addresses = {job.parsed.outer_from for job in jobs} | {
+            a for job in jobs for a in self._natero_candidates(job) if a
+        }
+        facts = self._natero_sender_facts(addresses, jobs)
+        colleagues = frozenset(facts["logins"]) | frozenset(facts["connected"])
+        colleagues |= frozenset(facts["aliases"])
         for job in jobs:
+            job.colleagues = colleagues
             sender = job.parsed.outer_from
             personal = job.log.personal_user_id.id or None
             attribution = policy.attribute(
@@ -593,8 +601,8 @@ class NateroMailLog(models.Model):
                 )
 
     @api.model
-    def _natero_sender_facts(self, senders, jobs):
-        """Users who own ``senders``, in two queries for the whole batch."""
+    def _natero_sender_facts(self, addresses, jobs):
+        """Users who own ``addresses``, in two queries for the whole batch."""
         # sudo: senders are matched against every user's addresses.
         Users = self.env["res.users"].sudo().with_context(active_test=True)
         personal_ids = {job.log.personal_user_id.id for job in jobs} - {False}
@@ -603,8 +611,8 @@ class NateroMailLog(models.Model):
                 ("share", "=", False),
                 "|",
                 "|",
-                ("email_normalized", "in", list(senders)),
-                ("login", "in", list(senders)),
+                ("email_normalized", "in", list(addresses)),
+                ("login", "in", list(addresses)),
                 ("id", "in", list(personal_ids)),
             ],
             ["email_normalized", "login"],
@@ -616,7 +624,7 @@ class NateroMailLog(models.Model):
             .search_fetch(
                 [
                     "|",
-                    ("email_normalized", "in", list(senders)),
+                    ("email_normalized", "in", list(addresses)),
                     ("user_id", "in", list(personal_ids)),
                     ("user_id.active", "=", True),
                 ],
@@ -630,10 +638,7 @@ class NateroMailLog(models.Model):
             "aliases": defaultdict(list),
         }
         for user in users:
-            for address in {user.email_normalized, (user.login or "").lower()} - {
-                False,
-                "",
-            }:
+            for address in filter(None, {user.email_normalized, user.login.lower()}):
                 facts["user_addresses"][user.id].add(address)
                 facts["logins"][address].append(user.id)
         for link in links:
@@ -685,8 +690,7 @@ class NateroMailLog(models.Model):
         by_company = defaultdict(list)
         for job in jobs:
             by_company[job.log.company_id].append(job)
-        candidates = {a for job in jobs for a in self._natero_candidates(job)}
-        user_addresses = self._natero_user_addresses(candidates)
+        user_addresses = frozenset().union(*(job.colleagues for job in jobs))
         never = self.env["natero.mail.log.exclusion"]._natero_entries_by_company(
             self.env["res.company"].union(*by_company)
         )
@@ -713,36 +717,6 @@ class NateroMailLog(models.Model):
             forward = parsed.forward
             return [forward.from_addr, *forward.to, *forward.cc]
         return [parsed.outer_from, *parsed.to, *parsed.cc]
-
-    @api.model
-    def _natero_user_addresses(self, candidates):
-        """The candidates that belong to internal users (one query each)."""
-        if not candidates:
-            return frozenset()
-        # sudo: colleagues' addresses are never customers, whoever reads them.
-        users = (
-            self.env["res.users"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("share", "=", False),
-                    "|",
-                    ("email_normalized", "in", list(candidates)),
-                    ("login", "in", list(candidates)),
-                ],
-                ["email_normalized", "login"],
-            )
-        )
-        found = {u.email_normalized for u in users} | {u.login.lower() for u in users}
-        links = (
-            self.env["natero.mail.log.sender"]
-            .sudo()
-            .search_fetch(
-                [("email_normalized", "in", list(candidates))], ["email_normalized"]
-            )
-        )
-        found |= {link.email_normalized for link in links}
-        return frozenset(found & candidates)
 
     # --- contacts (L3) -------------------------------------------------
 
