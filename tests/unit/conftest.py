@@ -38,6 +38,17 @@ def corpus_entries():
     return json.loads(expected.read_text(encoding="utf-8"))
 
 
+# The parse fields of `setup/parse-email` (SPEC L2), besides "file".
+CLI_FIELDS = (
+    "kind",
+    "outer_from",
+    "original_from",
+    "original_to",
+    "original_cc",
+    "original_subject",
+    "original_date",
+)
+
 CORPUS_MISSING = (
     f"corpus not found at {corpus_dir()} (set NATERO_CORPUS or put shared/ "
     "beside the repository)"

@@ -9,17 +9,9 @@ import functools
 import warnings
 
 import pytest
-from conftest import CORPUS_MISSING, TOOLS, corpus_dir, corpus_entries
+from conftest import CLI_FIELDS, CORPUS_MISSING, TOOLS, corpus_dir, corpus_entries
 
-FIELDS = (
-    "kind",
-    "outer_from",
-    "original_from",
-    "original_to",
-    "original_cc",
-    "original_subject",
-    "original_date",
-)
+FIELDS = CLI_FIELDS
 ENTRIES = corpus_entries()
 CERTAIN = [entry for entry in ENTRIES if not entry.get("ambiguous")]
 AMBIGUOUS = [entry for entry in ENTRIES if entry.get("ambiguous")]

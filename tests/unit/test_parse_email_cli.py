@@ -5,19 +5,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS_MISSING, REPO, corpus_dir, corpus_entries
+from conftest import CLI_FIELDS, CORPUS_MISSING, REPO, corpus_dir, corpus_entries
 
 SCRIPT = REPO / "setup" / "parse-email"
-KEYS = {
-    "file",
-    "kind",
-    "outer_from",
-    "original_from",
-    "original_to",
-    "original_cc",
-    "original_subject",
-    "original_date",
-}
+KEYS = {"file", *CLI_FIELDS}
 FORWARD = b"""From: Sam <sam@vendor.example>
 To: log@vendor.example
 Subject: Fwd: Offer
