@@ -332,7 +332,7 @@ class NateroTrigger(models.Model):
         return ValidationError(
             self.env._(
                 "%(rule)s: %(error)s",
-                rule=self._fields[field_name].string,
+                rule=self._fields[field_name]._description_string(self.env),
                 error=message,
             )
         )
