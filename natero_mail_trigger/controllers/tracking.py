@@ -9,6 +9,8 @@ from odoo import fields, http
 from odoo.exceptions import UserError
 from odoo.http import content_disposition, request
 
+from ..tools.export import csv_cell
+
 _logger = logging.getLogger(__name__)
 
 # a transparent 1x1 GIF
@@ -101,7 +103,7 @@ class NateroTriggerTracking(http.Controller):
     )
     def natero_trigger_sends_csv(self, trigger_id, day=None, measure="recipients"):
         """The recipients behind a number of the statistics, as CSV, read with
-        the user's own access rights."""
+        the user's own access rights; cells cannot run as formulas."""
         Send = request.env["natero.trigger.send"]
         try:
             domain = [
@@ -132,9 +134,11 @@ class NateroTriggerTracking(http.Controller):
 
     @staticmethod
     def _csv_value(send, name, states):
+        """The cell of ``name``, never read as a formula by a spreadsheet
+        (names and reasons come from customers and mail servers)."""
         value = send[name]
         if name == "state":
-            return states.get(value, value)
-        if hasattr(value, "display_name"):
-            return value.display_name or ""
-        return "" if value is False or value is None else str(value)
+            value = states.get(value, value)
+        elif hasattr(value, "display_name"):
+            value = value.display_name
+        return csv_cell(value)

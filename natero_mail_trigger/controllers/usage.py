@@ -12,11 +12,11 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_NAME_LENGTH = 256
 
 
-def _error(status, code, message, details=None):
+def _error(status, code, message, details=None, headers=None):
     body = {"error": code, "message": message}
     if details:
         body["details"] = details
-    return request.make_json_response(body, status=status)
+    return request.make_json_response(body, headers=headers, status=status)
 
 
 def _parse_time(value):
@@ -61,6 +61,12 @@ class NateroUsageEvents(http.Controller):
     "time", "properties"}, ...]}`` (or the list alone). The whole batch is
     checked first: one bad event refuses the batch with a 400 listing every
     error, so nothing is half-imported.
+
+    Before anything is read: the body's announced length (413 over 5 MB; a
+    chunked body, whose length is unknown, gets 411), the key (401) and its
+    rate limit (429 with ``Retry-After``, counted in the database so that it
+    holds across the Odoo servers of a database). The body is then read up to
+    its announced length only.
     """
 
     @http.route(
@@ -73,12 +79,32 @@ class NateroUsageEvents(http.Controller):
         sitemap=False,
     )
     def natero_usage_events(self, **kwargs):
+        httprequest = request.httprequest
+        if "chunked" in (httprequest.headers.get("Transfer-Encoding") or "").lower():
+            return _error(
+                411,
+                "length_required",
+                "Send the body with a Content-Length header (chunked bodies are "
+                "not accepted).",
+            )
+        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
+            return _error(413, "too_large", "The body is over 5 MB.")
         key = self._get_api_key()
         if not key:
             return _error(401, "unauthorized", "A valid API key is required.")
-        raw = request.httprequest.get_data(cache=False)
-        if len(raw) > MAX_BODY_BYTES:
-            return _error(413, "too_large", "The body is over 5 MB.")
+        allowed, retry_after = key._check_rate_limit()
+        if not allowed:
+            _logger.info("Usage events: API key %s over its rate limit", key.id)
+            return _error(
+                429,
+                "rate_limited",
+                f"Too many requests with this API key: at most "
+                f"{key._get_rate_limit()} a minute. Retry in {retry_after} s.",
+                headers=[("Retry-After", str(retry_after))],
+            )
+        # at most Content-Length bytes (checked above), cached for Odoo's
+        # retry of the request after a serialization failure
+        raw = httprequest.get_data()
         try:
             payload = json.loads(raw or b"null")
         except ValueError:
@@ -105,7 +131,6 @@ class NateroUsageEvents(http.Controller):
             .with_company(key.company_id)
             .create(vals_list)
         )
-        key.last_used_at = created[:1].create_date
         matched = len(created.filtered("partner_id"))
         _logger.info(
             "Usage events: %s received with API key %s, %s matched a user",

@@ -2,21 +2,17 @@ import logging
 from datetime import timedelta
 
 import lxml.html
-from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, formataddr
 from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX, is_html_empty
-from odoo.tools.safe_eval import datetime as safe_datetime
-from odoo.tools.safe_eval import safe_eval
-from odoo.tools.safe_eval import time as safe_time
 
 from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
-from ..tools import controls, schedule, tokens
+from ..tools import controls, rules, schedule, tokens
 from .mail_template import BATCH_QWEB_CONTEXT_KEY
 from .natero_trigger_send import COUNTED_STATES, engine
 
@@ -27,13 +23,17 @@ STATES = [("draft", "Draft"), ("active", "Active"), ("inactive", "Inactive")]
 # recipient's signed URL (QWeb and inline templates render it as plain text)
 UNSUBSCRIBE_PLACEHOLDER = "__natero_unsubscribe_url__"
 SEND_BATCH_SIZE = 500
-DEFAULT_BODY = """<div>
-    <p>Hello <t t-out="object.name or ''"/>,</p>
+# only what users without the template editor group may write (Settings >
+# Restrict Template Rendering): ``object.name`` and a static unsubscribe link
+DEFAULT_BODY = f"""<div>
+    <p>Hello <t t-out="object.name"/>,</p>
     <p>...</p>
     <p style="font-size: 12px; color: #888;">
-        <a t-att-href="unsubscribe_url">Unsubscribe</a>
+        <a href="{UNSUBSCRIBE_PLACEHOLDER}">Unsubscribe</a>
     </p>
 </div>"""
+# the rules, domains on contacts written as data (tools/rules.py)
+RULE_FIELDS = ("user_domain", "account_domain")
 
 
 class NateroTrigger(models.Model):
@@ -255,31 +255,38 @@ class NateroTrigger(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         model_id = self.env["ir.model"]._get_id("res.partner")
-        templates = (
-            self.env["mail.template"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "name": self.env._("Email trigger: %s", vals.get("name") or ""),
-                        "model_id": model_id,
-                        "subject": vals.pop("subject", None) or vals.get("name") or "",
-                        "body_html": vals.pop("body_html", None) or DEFAULT_BODY,
-                        "lang": "{{ object.lang }}",
-                        "auto_delete": True,
-                        "description": self.env._("Owned by an email trigger."),
-                    }
-                    for vals in vals_list
-                ]
-            )
+        # created as the acting user, never sudo: mail.template then applies
+        # Odoo's "Restrict Template Rendering" (template code needs the Mail
+        # Template Editor group) to the subject and body given here
+        templates = self.env["mail.template"].create(
+            [
+                {
+                    "name": self.env._("Email trigger: %s", vals.get("name") or ""),
+                    "model_id": model_id,
+                    "subject": vals.pop("subject", None) or vals.get("name") or "",
+                    "body_html": vals.pop("body_html", None) or DEFAULT_BODY,
+                    "lang": "{{ object.lang }}",
+                    "auto_delete": True,
+                    "description": self.env._("Owned by an email trigger."),
+                }
+                for vals in vals_list
+            ]
         )
         for vals, template in zip(vals_list, templates, strict=True):
-            vals.setdefault("mail_template_id", template.id)
+            # always its own template (deleted with the trigger, as sudo)
+            vals["mail_template_id"] = template.id
         triggers = super().create(vals_list)
         triggers._check_domains()
         return triggers
 
     def write(self, vals):
+        if "mail_template_id" in vals:
+            raise UserError(
+                self.env._(
+                    "A trigger's email template is its own: change its subject and "
+                    "body, or load a saved template into it."
+                )
+            )
         result = super().write(vals)
         if {"user_domain", "account_domain", "use_account_rule"} & set(vals):
             self._check_domains()
@@ -306,43 +313,142 @@ class NateroTrigger(models.Model):
     def unlink(self):
         templates = self.mail_template_id
         result = super().unlink()
+        # the user could delete the triggers (checked by super()); their own
+        # templates go with them, whoever wrote them last
         templates.sudo().unlink()
         return result
 
     # ============================================================ validation
 
     def _check_domains(self):
+        """Rules are data (issue 10): literals only, on fields that exist and
+        that the acting user may search, checked as that user when saved."""
         for trigger in self:
-            for field_name in ("user_domain", "account_domain"):
-                try:
-                    domain = trigger._parse_domain(trigger[field_name])
-                    self.env["res.partner"]._where_calc(domain)
-                except (ValueError, SyntaxError, NameError, TypeError) as error:
-                    raise ValidationError(
-                        self.env._(
-                            "Invalid %(rule)s: %(error)s",
-                            rule=self._fields[field_name].string,
-                            error=error,
-                        )
-                    ) from error
+            for field_name in RULE_FIELDS:
+                domain = trigger._parse_domain(trigger[field_name], field_name)
+                trigger._check_rule_fields(domain, field_name)
 
-    def _get_domain_eval_context(self):
-        return {
-            "datetime": safe_datetime,
-            "time": safe_time,
-            "relativedelta": relativedelta,
-            "context_today": lambda: fields.Date.context_today(
-                self.with_context(tz=self.schedule_tz)
-            ),
-            "uid": self.env.uid,
-            "user": self.env.user,
-        }
+    def _rule_error(self, field_name, message):
+        return ValidationError(
+            self.env._(
+                "%(rule)s: %(error)s",
+                rule=self._fields[field_name]._description_string(self.env),
+                error=message,
+            )
+        )
 
-    def _parse_domain(self, domain_text):
-        domain = safe_eval(domain_text or "[]", self._get_domain_eval_context())
-        if not isinstance(domain, (list, tuple)):
-            raise ValueError(self.env._("a domain must be a list"))
-        return list(domain)
+    def _parse_domain(self, domain_text, field_name="user_domain"):
+        """The domain of a rule, read as data (``ast.literal_eval``, as Odoo's
+        mass mailing reads its domain): nothing in it is ever run."""
+        try:
+            return rules.parse_domain(domain_text)
+        except rules.RuleError as error:
+            raise self._rule_error(
+                field_name, self._rule_error_message(error)
+            ) from None
+
+    def _rule_error_message(self, error):
+        detail = error.detail
+        if error.code == rules.TOO_LONG:
+            return self.env._("a rule is at most %s characters long.", detail)
+        if error.code == rules.NOT_LITERAL:
+            return self.env._(
+                "a rule holds literal values only (text in quotes, numbers, True, "
+                "False, None and lists of them), never code such as names, calls "
+                "or context_today(). For dates relative to today use the fields "
+                "'Days since signup', 'Days since last login', 'Days since churn' "
+                "or a usage rule. Near: %s",
+                detail,
+            )
+        if error.code == rules.NOT_A_LIST:
+            return self.env._(
+                "a rule is a list of conditions such as "
+                "[('natero_role', '=', 'admin')], not %s.",
+                detail,
+            )
+        if error.code == rules.BAD_ITEM:
+            return self.env._(
+                "each condition is (field, operator, value) or one of '&', '|', "
+                "'!', not %s.",
+                detail,
+            )
+        if error.code == rules.BAD_FIELD:
+            return self.env._("%s is not a field name.", detail)
+        if error.code == rules.BAD_OPERATOR:
+            return self.env._("%s is not an operator of Odoo domains.", detail)
+        return self.env._(
+            "%s is not a plain value (text, number, True, False, None or a list "
+            "of them).",
+            detail,
+        )
+
+    def _check_rule_fields(self, domain, field_name):
+        """Every field of ``domain`` exists and can be searched by the acting
+        user; then Odoo checks operators and values (as that user)."""
+        Partner = self.env["res.partner"]
+        for path, sub_paths in rules.field_paths(domain):
+            self._check_rule_path(Partner, path, sub_paths, field_name)
+        try:
+            Partner._search(domain)
+        except (AccessError, UserError, ValueError, TypeError) as error:
+            raise self._rule_error(
+                field_name, error.args[0] if error.args else error
+            ) from error
+
+    def _check_rule_path(self, model, path, sub_paths, field_name):
+        names = path.split(".")
+        for index, name in enumerate(names):
+            field = model._fields.get(name)
+            if field is None:
+                raise self._rule_error(
+                    field_name,
+                    self.env._(
+                        "%(field)s is not a field of %(model)s.",
+                        field=name,
+                        model=model._description,
+                    ),
+                )
+            if not field.is_accessible(model.env):
+                raise self._rule_error(
+                    field_name,
+                    self.env._(
+                        "you may not read the field %(field)s of %(model)s.",
+                        field=name,
+                        model=model._description,
+                    ),
+                )
+            if not field._description_searchable:
+                raise self._rule_error(
+                    field_name,
+                    self.env._(
+                        "the field %(field)s of %(model)s cannot be searched.",
+                        field=name,
+                        model=model._description,
+                    ),
+                )
+            if index == len(names) - 1 and sub_paths is None:
+                return
+            if not field.relational:
+                raise self._rule_error(
+                    field_name,
+                    self.env._(
+                        "%(field)s in %(path)s is not a relation.",
+                        field=name,
+                        path=path,
+                    ),
+                )
+            model = model.env[field.comodel_name]
+            if not model.has_access("read"):
+                raise self._rule_error(
+                    field_name,
+                    self.env._(
+                        "you may not read %(model)s (%(path)s).",
+                        model=model._description,
+                        path=path,
+                    ),
+                )
+        for sub_path, sub_sub_paths in sub_paths or ():
+            self._check_rule_path(model, sub_path, sub_sub_paths, field_name)
 
     # ============================================================== rules (T3)
 
@@ -376,11 +482,11 @@ class NateroTrigger(models.Model):
         domains = [
             self._get_base_recipient_domain(),
             self._get_include_domain(),
-            self._parse_domain(self.user_domain),
+            self._parse_domain(self.user_domain, "user_domain"),
             [("is_blacklisted", "=", False)],
         ]
         if self.use_account_rule:
-            account_domain = self._parse_domain(self.account_domain)
+            account_domain = self._parse_domain(self.account_domain, "account_domain")
             if account_domain:
                 domains.append([("commercial_partner_id", "any", account_domain)])
         domains += [rule._get_partner_domain() for rule in self.usage_rule_ids]
@@ -566,10 +672,11 @@ class NateroTrigger(models.Model):
         per recipient by ``_personalise``) and Odoo's usual template variables.
         """
         self.ensure_one()
-        # the body is compiled once per batch (see mail_template.py)
-        template = self.mail_template_id.sudo().with_context(
-            **{BATCH_QWEB_CONTEXT_KEY: True}
-        )
+        # rendered in the caller's environment, never sudo: the acting user for
+        # a preview or a test, the cron's user when sending. The template's
+        # code was checked as its writer (mail.template, "Restrict Template
+        # Rendering"). The body is compiled once per batch (mail_template.py).
+        template = self.mail_template_id.with_context(**{BATCH_QWEB_CONTEXT_KEY: True})
         add_context = {"unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER, "trigger": self}
         subjects = template._render_field(
             "subject", partner_ids, compute_lang=True, add_context=add_context
@@ -600,22 +707,68 @@ class NateroTrigger(models.Model):
             "target": "new",
         }
 
-    def _send_test(self, partner, email_to):
-        """Send the email rendered for ``partner`` to ``email_to`` now."""
+    def _check_preview_partner(self, partner):
+        """Refuse to render this trigger for ``partner`` unless the acting user
+        may read both and ``partner`` is a contact this trigger can email (of
+        the trigger's company or of none) or the user's own contact."""
         self.ensure_one()
+        self.check_access("read")
+        partner = partner.with_env(self.env)
+        try:
+            partner.check_access("read")
+        except AccessError as error:
+            raise UserError(
+                self.env._("You may not see this contact: choose another one.")
+            ) from error
+        if (
+            partner.company_id
+            and partner.company_id != self.company_id
+            and partner != self.env.user.partner_id
+        ):
+            raise UserError(
+                self.env._(
+                    "%(partner)s is a contact of %(company)s: %(trigger)s only "
+                    "emails contacts of %(trigger_company)s or of no company.",
+                    partner=partner.display_name,
+                    company=partner.company_id.display_name,
+                    trigger=self.name,
+                    trigger_company=self.company_id.display_name,
+                )
+            )
+
+    def _render_preview(self, partner, unsubscribe_url):
+        """``(subject, body)`` of this trigger's email for ``partner``, checked
+        and rendered as the acting user (Preview email, Send test)."""
+        self._check_preview_partner(partner)
+        subject, body = self._render([partner.id])[partner.id]
+        return (
+            self._personalise(subject, unsubscribe_url),
+            self._personalise(body, unsubscribe_url),
+        )
+
+    def _send_test(self, partner):
+        """Send the email rendered for ``partner`` to the acting user, now.
+
+        Only to the user's own address: a test is not a way to send any
+        contact's email to anyone."""
+        self.ensure_one()
+        email_to = self.env.user.email_formatted
         if not email_normalize(email_to or ""):
             raise UserError(
                 self.env._("Set an email address on your user to send a test.")
             )
-        subject, body = self._render([partner.id])[partner.id]
-        url = f"{self.get_base_url()}/natero/unsubscribe/test"
+        subject, body = self._render_preview(
+            partner, f"{self.get_base_url()}/natero/unsubscribe/test"
+        )
+        # sudo: mail.mail is for administrators; the user may read this
+        # trigger and contact, and the email goes to the user only
         mail = (
             self.env["mail.mail"]
             .sudo()
             .create(
                 {
-                    "subject": self.env._("[Test] %s", self._personalise(subject, url)),
-                    "body_html": self._personalise(body, url),
+                    "subject": self.env._("[Test] %s", subject),
+                    "body_html": body,
                     "email_from": self.email_from,
                     "email_to": email_to,
                     "reply_to": self._get_reply_to(),

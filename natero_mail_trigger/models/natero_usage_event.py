@@ -17,6 +17,7 @@ class NateroUsageEvent(models.Model):
     _name = "natero.usage.event"
     _description = "Product usage event"
     _order = "time desc, id desc"
+    _check_company_auto = True
 
     name = fields.Char(string="Event", required=True)
     time = fields.Datetime(required=True, default=fields.Datetime.now)
@@ -25,12 +26,14 @@ class NateroUsageEvent(models.Model):
         string="User",
         ondelete="cascade",
         domain=[("is_company", "=", False)],
+        check_company=True,
     )
     account_id = fields.Many2one(
         "res.partner",
         ondelete="cascade",
         index="btree_not_null",
         domain=[("is_company", "=", True)],
+        check_company=True,
     )
     user_email = fields.Char(help="User's email as sent by the product.")
     user_ref = fields.Char(help="User's reference as sent by the product.")
@@ -87,10 +90,26 @@ class NateroUsageEvent(models.Model):
     def _resolve_partners(self, vals_list):
         """Fill ``partner_id``/``account_id`` from the received identifiers.
 
-        One search per kind of identifier for the whole batch: users by
-        reference, then by normalised email; accounts by reference, else the
-        user's commercial partner.
+        An event resolves only among the contacts of its own company (that of
+        the API key it came with) or of no company: one company's integration
+        never reaches another's customers. Per company of the batch (usually
+        one), one search per kind of identifier: users by reference, then by
+        normalised email; accounts by reference, else the user's commercial
+        partner.
         """
+        default_company = self.env.company.id
+        by_company = {}
+        for vals in vals_list:
+            company_id = vals.get("company_id", default_company) or False
+            by_company.setdefault(company_id, []).append(vals)
+        for company_id, company_vals in by_company.items():
+            self._resolve_partners_of_company(
+                company_vals, self.env["res.company"].browse(company_id)
+            )
+        return vals_list
+
+    @api.model
+    def _resolve_partners_of_company(self, vals_list, company):
         todo = [vals for vals in vals_list if not vals.get("partner_id")]
         user_refs = {vals["user_ref"] for vals in todo if vals.get("user_ref")}
         emails = {
@@ -104,13 +123,20 @@ class NateroUsageEvent(models.Model):
             if vals.get("account_ref") and not vals.get("account_id")
         }
         Partner = self.env["res.partner"].with_context(active_test=False)
+        in_company = Partner._check_company_domain(company)
         by_ref, by_email, accounts = {}, {}, {}
         if user_refs:
-            found = Partner.search([("ref", "in", list(user_refs))], order="id")
+            found = Partner.search(
+                [("ref", "in", list(user_refs)), *in_company], order="id"
+            )
             by_ref = {partner.ref: partner for partner in reversed(found)}
         if emails:
             found = Partner.search(
-                [("email_normalized", "in", list(emails)), ("is_company", "=", False)],
+                [
+                    ("email_normalized", "in", list(emails)),
+                    ("is_company", "=", False),
+                    *in_company,
+                ],
                 order="id",
             )
             by_email = {
@@ -118,7 +144,11 @@ class NateroUsageEvent(models.Model):
             }
         if account_refs:
             found = Partner.search(
-                [("ref", "in", list(account_refs)), ("is_company", "=", True)],
+                [
+                    ("ref", "in", list(account_refs)),
+                    ("is_company", "=", True),
+                    *in_company,
+                ],
                 order="id",
             )
             accounts = {partner.ref: partner for partner in reversed(found)}
@@ -139,6 +169,6 @@ class NateroUsageEvent(models.Model):
                 account = accounts.get(vals.get("account_ref")) or (
                     partner.commercial_partner_id if partner else False
                 )
-                if account:
+                if account and account.filtered_domain(in_company):
                     vals["account_id"] = account.id
         return vals_list

@@ -40,6 +40,13 @@ class ResPartner(models.Model):
     natero_lifecycle_stage = fields.Selection(
         LIFECYCLE_STAGES, string="Lifecycle stage"
     )
+    natero_days_since_churn = fields.Integer(
+        string="Days since churn",
+        compute="_compute_natero_days_since_churn",
+        search="_search_natero_days_since_churn",
+        help="Days since the churn date of the account (rules: e.g. churned in "
+        "the last 30 days).",
+    )
     # user (contact) data
     natero_product_user = fields.Boolean(
         string="Product user", help="Uses the product (has a login)."
@@ -143,6 +150,19 @@ class ResPartner(models.Model):
             )
         return domains[operator]
 
+    @api.depends("natero_churn_date")
+    def _compute_natero_days_since_churn(self):
+        today = fields.Date.today()
+        for partner in self:
+            churn = partner.natero_churn_date
+            partner.natero_days_since_churn = (today - churn).days if churn else 0
+
+    def _search_natero_days_since_churn(self, operator, value):
+        today = fields.Date.today()
+        return self._natero_days_since_domain(
+            "natero_churn_date", operator, value, lambda days: today - days
+        )
+
     def _natero_inactive_cutoff(self):
         days = self.env.company.natero_inactive_days
         return fields.Datetime.now() - timedelta(days=max(days, 0))
@@ -179,16 +199,32 @@ class ResPartner(models.Model):
         self.natero_trigger_match_id = False
 
     def _search_natero_trigger_match_id(self, operator, value):
+        """Contacts matching the rules of the triggers ``value`` that the
+        searching user may read, as a subquery: a rule that refers to the
+        matches of its own trigger (directly or through others) is refused
+        instead of expanding forever."""
         if operator not in ("=", "in") or not value:
             raise UserError(
                 self.env._("Unsupported search on matching email triggers.")
             )
         ids = [value] if isinstance(value, int) else list(value)
-        triggers = self.env["natero.trigger"].browse(ids).exists()
-        return expression.OR(
+        expanding = self.env.context.get("natero_trigger_match_ids", ())
+        if set(ids) & set(expanding):
+            raise UserError(
+                self.env._(
+                    "A rule cannot use the matches of its own trigger "
+                    "(natero_trigger_match_id)."
+                )
+            )
+        triggers = self.env["natero.trigger"].search([("id", "in", ids)])
+        domain = expression.OR(
             [trigger._get_recipient_domain() for trigger in triggers]
             or [expression.FALSE_DOMAIN]
         )
+        Partner = self.with_context(
+            natero_trigger_match_ids=(*expanding, *triggers.ids)
+        )
+        return [("id", "in", Partner._search(domain))]
 
     @api.model
     def _natero_event_count_domain(self, event_name, days, operator, count):
@@ -225,6 +261,12 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.natero_usage_event_count = counts.get(partner, 0)
+
+    def mail_allowed_qweb_expressions(self):
+        """The contact's language too: plain data that users without the Mail
+        Template Editor group may use in templates on contacts (trigger
+        templates render in ``{{ object.lang }}``)."""
+        return (*super().mail_allowed_qweb_expressions(), "object.lang")
 
     def action_view_natero_usage_events(self):
         self.ensure_one()

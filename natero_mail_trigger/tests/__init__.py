@@ -8,4 +8,6 @@ from . import (
     test_trigger_concurrency,
     test_trigger_tracking,
     test_trigger_stats,
+    test_trigger_security,
+    test_trigger_http_security,
 )
