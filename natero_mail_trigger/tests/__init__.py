@@ -8,4 +8,5 @@ from . import (
     test_trigger_concurrency,
     test_trigger_tracking,
     test_trigger_stats,
+    test_trigger_correctness,
 )
