@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 import lxml.html
@@ -14,7 +15,7 @@ from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
 from ..tools import controls, rules, schedule, tokens
 from .mail_template import BATCH_QWEB_CONTEXT_KEY
-from .natero_trigger_send import COUNTED_STATES, engine
+from .natero_trigger_send import ATTEMPTED_STATES, COUNTED_STATES, engine
 
 _logger = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ STATES = [("draft", "Draft"), ("active", "Active"), ("inactive", "Inactive")]
 # recipient's signed URL (QWeb and inline templates render it as plain text)
 UNSUBSCRIBE_PLACEHOLDER = "__natero_unsubscribe_url__"
 SEND_BATCH_SIZE = 500
+# "30-day recipients": the runs of the last 30 local days, today included
+RECIPIENTS_DAYS = 30
 # only what users without the template editor group may write (Settings >
 # Restrict Template Rendering): ``object.name`` and a static unsubscribe link
 DEFAULT_BODY = f"""<div>
@@ -162,7 +165,21 @@ class NateroTrigger(models.Model):
     next_generate_at = fields.Datetime(
         readonly=True, copy=False, index="btree_not_null"
     )
-    next_send_at = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
+    next_send_at = fields.Datetime(
+        string="List send time",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the list waiting for its send time is sent; empty when no "
+        "list is waiting.",
+    )
+    upcoming_send_at = fields.Datetime(
+        string="Next send",
+        compute="_compute_upcoming_send_at",
+        help="The next time this trigger sends, while it is active: the waiting "
+        "list's send time, else the send time of the next list (the first send "
+        "time at or after its generate time, in the owner's time zone).",
+    )
     pending_day = fields.Date(
         string="List day",
         readonly=True,
@@ -185,7 +202,9 @@ class NateroTrigger(models.Model):
     recipients_30d = fields.Integer(
         string="30-day recipients",
         compute="_compute_recipients_30d",
-        help="Users this trigger emailed (queued or sent) in the last 30 days.",
+        help="Distinct users this trigger attempted to email (queued, sent, failed "
+        "or bounced; not removed or cancelled) on its lists of the last 30 days "
+        "of the owner's calendar, today included.",
     )
     account_log_ids = fields.One2many(
         "natero.trigger.account.log", "trigger_id", string="Account communications"
@@ -234,26 +253,63 @@ class NateroTrigger(models.Model):
             trigger.pending_send_ids = rows
             trigger.pending_count = len(rows.filtered(lambda s: s.state == "generated"))
 
+    @api.depends(
+        "state",
+        "next_generate_at",
+        "next_send_at",
+        "generate_time",
+        "send_time",
+        "schedule_tz",
+    )
+    def _compute_upcoming_send_at(self):
+        now = fields.Datetime.now()
+        for trigger in self:
+            if trigger.state != "active":
+                trigger.upcoming_send_at = False
+                continue
+            gen_minutes, send_minutes = trigger._minutes()
+            trigger.upcoming_send_at = schedule.next_send(
+                now,
+                gen_minutes,
+                send_minutes,
+                trigger.schedule_tz,
+                next_generate_at=trigger.next_generate_at or None,
+                pending_send_at=trigger.next_send_at or None,
+            )
+
     def _compute_recipients_30d(self):
-        since = fields.Date.context_today(self) - timedelta(days=30)
-        counts = dict(
-            self.env["natero.trigger.send"]._read_group(
+        """One query for all: each trigger's window starts at its owner's
+        today, so the triggers are grouped by the first day of their window."""
+        now = fields.Datetime.now()
+        by_since = defaultdict(list)
+        for trigger in self:
+            if trigger._origin.id:
+                today = schedule.local_day(now, trigger.schedule_tz)
+                since = today - timedelta(days=RECIPIENTS_DAYS)
+                by_since[since].append(trigger._origin.id)
+        counts = {}
+        if by_since:
+            windows = expression.OR(
                 [
-                    ("trigger_id", "in", self.ids),
-                    ("state", "in", ("queued", "sent")),
-                    ("local_day", ">", since),
-                ],
+                    [("trigger_id", "in", ids), ("local_day", ">", since)]
+                    for since, ids in by_since.items()
+                ]
+            )
+            groups = self.env["natero.trigger.send"]._read_group(
+                expression.AND([[("state", "in", ATTEMPTED_STATES)], windows]),
                 ["trigger_id"],
                 ["partner_id:count_distinct"],
             )
-        )
+            counts = {trigger.id: count for trigger, count in groups}
         for trigger in self:
-            trigger.recipients_30d = counts.get(trigger, 0)
+            trigger.recipients_30d = counts.get(trigger._origin.id, 0)
 
     # ================================================================== CRUD
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_subject(vals.get("subject"), vals.get("name"))
         model_id = self.env["ir.model"]._get_id("res.partner")
         # created as the acting user, never sudo: mail.template then applies
         # Odoo's "Restrict Template Rendering" (template code needs the Mail
@@ -263,7 +319,7 @@ class NateroTrigger(models.Model):
                 {
                     "name": self.env._("Email trigger: %s", vals.get("name") or ""),
                     "model_id": model_id,
-                    "subject": vals.pop("subject", None) or vals.get("name") or "",
+                    "subject": vals.pop("subject"),
                     "body_html": vals.pop("body_html", None) or DEFAULT_BODY,
                     "lang": "{{ object.lang }}",
                     "auto_delete": True,
@@ -287,6 +343,9 @@ class NateroTrigger(models.Model):
                     "body, or load a saved template into it."
                 )
             )
+        if "subject" in vals:
+            for trigger in self:
+                self._check_subject(vals["subject"], trigger.name)
         result = super().write(vals)
         if {"user_domain", "account_domain", "use_account_rule"} & set(vals):
             self._check_domains()
@@ -302,6 +361,18 @@ class NateroTrigger(models.Model):
             vals["subject"] = trigger.subject
             vals["body_html"] = trigger.body_html
         return vals_list
+
+    @api.model
+    def _check_subject(self, subject, name):
+        """Refuse an empty subject (SPEC T2): never replaced by anything."""
+        if not (subject or "").strip():
+            raise ValidationError(
+                self.env._(
+                    "Write a subject for the email of the trigger %s: it cannot be "
+                    "empty (variables such as {{ object.name }} are allowed).",
+                    name or self.env._("(new)"),
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_active(self):
@@ -523,6 +594,14 @@ class NateroTrigger(models.Model):
             source = trigger.template_source_id
             if not source:
                 raise UserError(self.env._("Choose a template to load first."))
+            if not (source.subject or "").strip():
+                raise UserError(
+                    self.env._(
+                        "The template %s has no subject: write one on it, or choose "
+                        "another template.",
+                        source.display_name,
+                    )
+                )
             trigger.write({"subject": source.subject, "body_html": source.body_html})
         return True
 
@@ -875,8 +954,10 @@ class NateroTrigger(models.Model):
     def _reschedule(self, now=None):
         """Store the next generate instant of active triggers and the send
         instant of their waiting list (the first send time at or after the
-        generate time of the list's day)."""
+        generate time of the list's day). Triggers given the same instants are
+        written together."""
         now = now or fields.Datetime.now()
+        by_vals = defaultdict(list)
         for trigger in self:
             tz = trigger.schedule_tz
             gen_minutes, send_minutes = trigger._minutes()
@@ -893,7 +974,22 @@ class NateroTrigger(models.Model):
                 vals["next_send_at"] = schedule.send_at(
                     trigger.pending_day, gen_minutes, send_minutes, tz
                 )
-            trigger.write(vals)
+            by_vals[tuple(sorted(vals.items()))].append(trigger.id)
+        for vals, ids in by_vals.items():
+            self.browse(ids).write(dict(vals))
+
+    @api.model
+    def _reschedule_owners(self, partners):
+        """Reschedule the active triggers owned by the users of ``partners``,
+        whose time zone changed: one search, then :meth:`_reschedule`."""
+        # sudo: the time zone was changed by someone allowed to change it (the
+        # write is done); the stored instants of every trigger the user owns must
+        # follow it, whether or not that person may edit those triggers
+        triggers = self.sudo()
+        owned = triggers.with_context(active_test=False).search(
+            [("state", "=", "active"), ("user_id.partner_id", "in", partners.ids)]
+        )
+        triggers.browse(owned.ids)._reschedule()
 
     # ================================================================== engine
 

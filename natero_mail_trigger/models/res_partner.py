@@ -67,12 +67,18 @@ class ResPartner(models.Model):
         string="Days since last login",
         compute="_compute_natero_days_since",
         search="_search_natero_days_since_login",
+        help="Whole days since the last login; for a user who never logged in, "
+        "days since signup (inactive since signup). Empty without a login or a "
+        "signup date: such a user matches no comparison of days, except 'is not "
+        "equal to'.",
     )
     natero_inactive = fields.Boolean(
         string="Inactive user",
         compute="_compute_natero_inactive",
         search="_search_natero_inactive",
-        help="Product user without login for the company's inactivity period.",
+        help="Product user whose days since last login reach the company's "
+        "inactivity period (a user who never logged in counts from signup), or "
+        "who has neither a login nor a signup date.",
     )
     natero_trigger_match_id = fields.Many2one(
         "natero.trigger",
@@ -89,6 +95,20 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # time zone of trigger owners
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        moved = self.browse()
+        if "tz" in vals:
+            moved = self.filtered(lambda partner: partner.tz != vals["tz"])
+        result = super().write(vals)
+        if moved:
+            # the users of these contacts may own triggers scheduled in the old zone
+            self.env["natero.trigger"]._reschedule_owners(moved)
+        return result
+
+    # ------------------------------------------------------------------
     # metrics
     # ------------------------------------------------------------------
 
@@ -98,8 +118,12 @@ class ResPartner(models.Model):
         today = now.date()
         for partner in self:
             signup, login = partner.natero_signup_date, partner.natero_last_login
-            partner.natero_days_since_signup = (today - signup).days if signup else 0
-            partner.natero_days_since_login = (now - login).days if login else 0
+            since_signup = (today - signup).days if signup else 0
+            partner.natero_days_since_signup = since_signup
+            # never logged in: inactive since signup
+            partner.natero_days_since_login = (
+                (now - login).days if login else since_signup
+            )
 
     def _search_natero_days_since_signup(self, operator, value):
         today = fields.Date.today()
@@ -108,9 +132,20 @@ class ResPartner(models.Model):
         )
 
     def _search_natero_days_since_login(self, operator, value):
+        """Days since the last login, else (never logged in) since signup."""
         now = fields.Datetime.now()
-        return self._natero_days_since_domain(
+        today = now.date()
+        by_login = self._natero_days_since_domain(
             "natero_last_login", operator, value, lambda days: now - days
+        )
+        by_signup = self._natero_days_since_domain(
+            "natero_signup_date", operator, value, lambda days: today - days
+        )
+        return expression.OR(
+            [
+                expression.AND([[("natero_last_login", "!=", False)], by_login]),
+                expression.AND([[("natero_last_login", "=", False)], by_signup]),
+            ]
         )
 
     @api.model
@@ -163,29 +198,40 @@ class ResPartner(models.Model):
             "natero_churn_date", operator, value, lambda days: today - days
         )
 
-    def _natero_inactive_cutoff(self):
-        days = self.env.company.natero_inactive_days
-        return fields.Datetime.now() - timedelta(days=max(days, 0))
+    def _natero_inactive_days(self):
+        return max(self.env.company.natero_inactive_days, 0)
 
-    @api.depends("natero_product_user", "natero_last_login")
+    @api.depends("natero_product_user", "natero_last_login", "natero_signup_date")
     @api.depends_context("company")
     def _compute_natero_inactive(self):
-        cutoff = self._natero_inactive_cutoff()
+        days = self._natero_inactive_days()
         for partner in self:
-            login = partner.natero_last_login
+            known = partner.natero_last_login or partner.natero_signup_date
             partner.natero_inactive = partner.natero_product_user and (
-                not login or login <= cutoff
+                not known or partner.natero_days_since_login >= days
             )
 
     @api.model
     def _natero_inactive_domain(self):
-        """Inactive users in the current company's sense (SPEC T1)."""
-        return [
-            ("natero_product_user", "=", True),
-            "|",
-            ("natero_last_login", "=", False),
-            ("natero_last_login", "<=", self._natero_inactive_cutoff()),
-        ]
+        """Inactive users in the current company's sense (SPEC T1): days since
+        last login (since signup when never logged in) of at least the
+        inactivity period; without any date, inactive."""
+        return expression.AND(
+            [
+                [("natero_product_user", "=", True)],
+                expression.OR(
+                    [
+                        self._search_natero_days_since_login(
+                            ">=", self._natero_inactive_days()
+                        ),
+                        [
+                            ("natero_last_login", "=", False),
+                            ("natero_signup_date", "=", False),
+                        ],
+                    ]
+                ),
+            ]
+        )
 
     def _search_natero_inactive(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -10,4 +10,5 @@ from . import (
     test_trigger_stats,
     test_trigger_security,
     test_trigger_http_security,
+    test_trigger_correctness,
 )

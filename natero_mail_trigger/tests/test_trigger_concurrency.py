@@ -47,6 +47,7 @@ class TestTriggerConcurrency(TransactionCase):
                 {
                     "name": f"Concurrency {tag}",
                     "email_from": "cs@concurrency.example.com",
+                    "subject": f"Concurrency {tag}",
                     "include_product_users": True,
                 }
             )

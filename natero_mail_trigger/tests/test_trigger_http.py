@@ -21,6 +21,7 @@ class TestTriggerHttp(HttpCase):
             {
                 "name": "Tip",
                 "email_from": "cs@example.com",
+                "subject": "Tip",
                 "include_product_users": True,
             }
         )

@@ -185,7 +185,11 @@ class TestTriggerHttpSecurity(HttpCase):
             ]
         )
         trigger = self.env["natero.trigger"].create(
-            {"name": "=cmd|' /C calc'!A0", "email_from": "cs@example.com"}
+            {
+                "name": "=cmd|' /C calc'!A0",
+                "email_from": "cs@example.com",
+                "subject": "Hi",
+            }
         )
         engine(self.env["natero.trigger.send"]).create(
             [

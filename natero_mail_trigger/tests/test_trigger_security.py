@@ -40,6 +40,7 @@ class TestTriggerRuleSecurity(TriggerCommon):
                     {
                         "name": "Innocent",
                         "email_from": "cs@test.example.com",
+                        "subject": "Hello",
                         "include_product_users": True,
                         "user_domain": ADMIN_PAYLOAD,
                     }
@@ -51,7 +52,9 @@ class TestTriggerRuleSecurity(TriggerCommon):
         self.assertIn("User rule", str(refused))
         self.assertIn("literal", str(refused))
         # nor by writing it on an existing trigger, in either rule
-        trigger = Trigger.create({"name": "Tip", "email_from": "cs@test.example.com"})
+        trigger = Trigger.create(
+            {"name": "Tip", "email_from": "cs@test.example.com", "subject": "Hello"}
+        )
         for field_name in ("user_domain", "account_domain"):
             with self.assertRaises(ValidationError):
                 trigger.write({field_name: ADMIN_PAYLOAD, "use_account_rule": True})
@@ -82,6 +85,7 @@ class TestTriggerRuleSecurity(TriggerCommon):
                 {
                     "name": "Probe",
                     "email_from": "cs@test.example.com",
+                    "subject": "Hello",
                     "user_domain": "[('signup_type', '=', 'reset')]",
                 }
             )
@@ -99,6 +103,7 @@ class TestTriggerRuleSecurity(TriggerCommon):
                     {
                         "name": "Bad",
                         "email_from": "cs@test.example.com",
+                        "subject": "Hello",
                         "user_domain": rule,
                     }
                 )
@@ -108,6 +113,7 @@ class TestTriggerRuleSecurity(TriggerCommon):
             {
                 "name": "Good",
                 "email_from": "cs@test.example.com",
+                "subject": "Hello",
                 "include_product_users": True,
                 "user_domain": "['|', ('natero_role', '=', 'admin'), "
                 "('commercial_partner_id', 'any', [('natero_arr', '>', 10000)])]",
@@ -190,10 +196,17 @@ class TestTriggerTemplateSecurity(TriggerCommon):
         for values in ({"body_html": SECRET_BODY}, {"subject": SECRET_SUBJECT}):
             with self.assertRaises(AccessError):
                 Trigger.create(
-                    {"name": "Leak", "email_from": "cs@test.example.com", **values}
+                    {
+                        "name": "Leak",
+                        "email_from": "cs@test.example.com",
+                        "subject": "Hello",
+                        **values,
+                    }
                 )
         # writing it on a trigger, or loading a template with code, is refused
-        trigger = Trigger.create({"name": "Tip", "email_from": "cs@test.example.com"})
+        trigger = Trigger.create(
+            {"name": "Tip", "email_from": "cs@test.example.com", "subject": "Hello"}
+        )
         self.assertIn("Hello", trigger.body_html)
         for values in ({"body_html": SECRET_BODY}, {"subject": SECRET_SUBJECT}):
             with self.assertRaises(AccessError):
@@ -222,13 +235,16 @@ class TestTriggerTemplateSecurity(TriggerCommon):
         template would let its user edit it, and delete it with the trigger."""
         saved = self.env.ref("natero_mail_trigger.mail_template_trigger_inactive")
         Trigger = self.Trigger.with_user(self.owner)
-        trigger = Trigger.create({"name": "Tip", "email_from": "cs@test.example.com"})
+        trigger = Trigger.create(
+            {"name": "Tip", "email_from": "cs@test.example.com", "subject": "Hello"}
+        )
         with self.assertRaises(UserError):
             trigger.write({"mail_template_id": saved.id})
         taken = Trigger.create(
             {
                 "name": "Taker",
                 "email_from": "cs@test.example.com",
+                "subject": "Hello",
                 "mail_template_id": saved.id,
             }
         )
@@ -244,6 +260,7 @@ class TestTriggerTemplateSecurity(TriggerCommon):
                 {
                     "name": "Leak",
                     "email_from": "cs@test.example.com",
+                    "subject": "Hello",
                     "body_html": SECRET_BODY,
                 }
             )

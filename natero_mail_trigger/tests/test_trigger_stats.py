@@ -215,7 +215,8 @@ class TestTriggerStats(TriggerCommon):
         self.make_send(trigger, self.user_4, date(2024, 11, 1), "sent")
         with freeze_time("2025-01-10 12:00:00"):
             trigger.invalidate_recordset(["recipients_30d"])
-            self.assertEqual(trigger.recipients_30d, 2)  # distinct, not failed
+            # distinct users attempted, the failed one included (issue 11: was 2)
+            self.assertEqual(trigger.recipients_30d, 3)
         details = trigger.action_open_details()
         self.assertEqual(details["res_model"], "natero.trigger.stat")
         self.assertEqual(details["domain"], [("trigger_id", "=", trigger.id)])

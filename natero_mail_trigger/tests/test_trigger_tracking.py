@@ -30,7 +30,7 @@ class TestTriggerTracking(HttpCase):
             ]
         )
         cls.trigger = cls.env["natero.trigger"].create(
-            {"name": "Tip", "email_from": "cs@example.com"}
+            {"name": "Tip", "email_from": "cs@example.com", "subject": "Tip"}
         )
         cls.send_ann, cls.send_bob = engine(cls.env["natero.trigger.send"]).create(
             [

@@ -101,3 +101,36 @@ def run_of(at, generate_minutes, send_minutes, tz_name):
     generate_at = last_occurrence(at, generate_minutes, tz_name)
     day = local_day(generate_at, tz_name)
     return day, generate_at, send_at(day, generate_minutes, send_minutes, tz_name)
+
+
+def next_send(
+    now,
+    generate_minutes,
+    send_minutes,
+    tz_name,
+    next_generate_at=None,
+    pending_send_at=None,
+):
+    """When a trigger sends next (SPEC T7 "next send"), at any time.
+
+    * a list waiting for its send time is sent at ``pending_send_at``;
+    * else the next list is the one generated at ``next_generate_at`` (from the
+      schedule alone when not given: the first generate occurrence after
+      ``now``), sent at :func:`send_at` of its local day;
+    * when ``next_generate_at`` has passed (the cron is behind), the next run
+      generates the list of the latest generate occurrence at or before ``now``.
+
+    With a send time later than the generate time, this is today's send instant
+    while it is ahead and today's list is not sent, else the next day's; a day
+    whose generate time passed without a list sends nothing.
+    """
+    if pending_send_at:
+        return pending_send_at
+    if next_generate_at is None:
+        generate_at = next_occurrence(now, generate_minutes, tz_name)
+    elif next_generate_at <= now:
+        generate_at = last_occurrence(now, generate_minutes, tz_name)
+    else:
+        generate_at = next_generate_at
+    day = local_day(generate_at, tz_name)
+    return send_at(day, generate_minutes, send_minutes, tz_name)

@@ -118,3 +118,91 @@ def test_last_occurrence_properties(at, minutes, tz):
     last = schedule.last_occurrence(at, minutes, tz)
     assert last <= at
     assert schedule.next_occurrence(last, minutes, tz) > at
+
+
+# ---------------------------------------------------------------- next send (T7)
+GEN, SEND = 8 * 60, 10 * 60  # generate 08:00, send 10:00
+
+
+def test_next_send_is_the_waiting_list_send():
+    now = datetime(2026, 3, 27, 8, 0)  # 09:00 CET, list of today generated
+    pending = datetime(2026, 3, 27, 9, 0)
+    assert schedule.next_send(now, GEN, SEND, OSLO, pending_send_at=pending) == pending
+
+
+def test_next_send_today_while_ahead_then_next_day():
+    # before today's generation: today's 10:00 CET
+    before = datetime(2026, 3, 27, 6, 0)
+    assert schedule.next_send(
+        before, GEN, SEND, OSLO, next_generate_at=datetime(2026, 3, 27, 7, 0)
+    ) == datetime(2026, 3, 27, 9, 0)
+    # after today's send (next generation tomorrow): tomorrow's 10:00 CET
+    after = datetime(2026, 3, 27, 9, 1)
+    assert schedule.next_send(
+        after, GEN, SEND, OSLO, next_generate_at=datetime(2026, 3, 28, 7, 0)
+    ) == datetime(2026, 3, 28, 9, 0)
+
+
+def test_next_send_across_spring_forward():
+    # Saturday 2026-03-28 after the send; Sunday 10:00 is CEST (UTC+2)
+    after = datetime(2026, 3, 28, 9, 1)
+    nxt = schedule.next_send(
+        after, GEN, SEND, OSLO, next_generate_at=datetime(2026, 3, 29, 6, 0)
+    )
+    assert nxt == datetime(2026, 3, 29, 8, 0)
+    assert nxt - datetime(2026, 3, 28, 9, 0) == timedelta(hours=23)
+    # without a stored generate instant, from the schedule alone: same answer
+    # on both sides of local midnight (23:59 CET Saturday, 00:01 CET Sunday)
+    for now in (datetime(2026, 3, 28, 22, 59), datetime(2026, 3, 28, 23, 1)):
+        assert schedule.next_send(now, GEN, SEND, OSLO) == datetime(2026, 3, 29, 8, 0)
+    # Monday: 10:00 CEST
+    monday = schedule.next_send(datetime(2026, 3, 29, 8, 1), GEN, SEND, OSLO)
+    assert monday == datetime(2026, 3, 30, 8, 0)
+
+
+def test_next_send_across_fall_back():
+    # Sunday 2026-10-25: 03:00 CEST -> 02:00 CET; send 02:30 takes its first occurrence
+    nxt = schedule.next_send(datetime(2026, 10, 24, 12, 0), 2 * 60, 150, OSLO)
+    assert nxt == datetime(2026, 10, 25, 0, 30)
+    # Monday: 02:30 CET
+    assert schedule.next_send(nxt, 2 * 60, 150, OSLO) == datetime(2026, 10, 26, 1, 30)
+
+
+def test_next_send_send_time_before_generate_time():
+    # generate 20:00, send 07:30 the next day; at 06:00 CET without a waiting
+    # list nothing is sent today: the next send is tomorrow's
+    now = datetime(2026, 1, 9, 5, 0)
+    assert schedule.next_send(now, 20 * 60, 450, OSLO) == datetime(2026, 1, 10, 6, 30)
+    # generate time passed, list not sent yet: its send tomorrow morning
+    evening = datetime(2026, 1, 9, 19, 5)
+    assert schedule.next_send(
+        evening, 20 * 60, 450, OSLO, pending_send_at=datetime(2026, 1, 10, 6, 30)
+    ) == datetime(2026, 1, 10, 6, 30)
+
+
+def test_next_send_after_generate_time_without_a_list_is_tomorrow():
+    # activated at 13:00 CET after today's 08:00 generation: no list today
+    now = datetime(2026, 1, 9, 12, 0)
+    assert schedule.next_send(now, GEN, SEND, OSLO) == datetime(2026, 1, 10, 9, 0)
+
+
+def test_next_send_cron_behind():
+    # the generate instant of three days ago passed unprocessed: the next run
+    # generates today's list, due at today's send instant
+    now = datetime(2026, 1, 9, 7, 30)
+    assert schedule.next_send(
+        now, GEN, SEND, OSLO, next_generate_at=datetime(2026, 1, 6, 7, 0)
+    ) == datetime(2026, 1, 9, 9, 0)
+
+
+@given(instants, st.integers(0, 24 * 60 - 1), st.integers(0, 24 * 60 - 1))
+def test_next_send_properties(now, gen, send):
+    for tz in ZONES:
+        nxt = schedule.next_send(now, gen, send, tz)
+        generate_at = schedule.next_occurrence(now, gen, tz)
+        # the send of the next list: at or after its generation, within a day
+        assert generate_at <= nxt <= generate_at + timedelta(hours=25)
+        assert nxt > now
+        # a send occurrence: the send wall time, or later by a DST gap only
+        local = nxt.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz))
+        assert 0 <= local.hour * 60 + local.minute - send <= 60
