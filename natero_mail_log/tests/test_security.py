@@ -48,7 +48,7 @@ class TestConnectedAddressTakeover(NateroLogCase):
     def test_profile_cannot_connect_colleague_address_backdated(self):
         """The reproduced attack: the CEO's address, connected "in 2001"."""
         ceo = self.colleague
-        with self.assertRaisesRegex(ValidationError, "is the address of Cole League"):
+        with self.assertRaises(ValidationError) as caught:
             self._profile_write(
                 self.seller,
                 [
@@ -57,6 +57,7 @@ class TestConnectedAddressTakeover(NateroLogCase):
                     )
                 ],
             )
+        self.assertIn("is the address of Cole League", str(caught.exception))
         self.assertFalse(
             self.env["natero.mail.log.sender"].search(
                 [("user_id", "=", self.seller.id)]
@@ -126,8 +127,9 @@ class TestConnectedAddressTakeover(NateroLogCase):
         """Checks look at the acting user: sudo() code run for an employee
         does not make them an email log manager."""
         Sender = self.env["natero.mail.log.sender"].with_user(self.seller).sudo()
-        with self.assertRaisesRegex(ValidationError, "is the address of"):
+        with self.assertRaises(ValidationError) as caught:
             Sender.create({"user_id": self.seller.id, "email": self.colleague.email})
+        self.assertIn("is the address of Cole League", str(caught.exception))
         mine = Sender.create(
             {
                 "user_id": self.seller.id,
@@ -579,7 +581,7 @@ class TestCraftedTokens(NateroLogCase):
             log = self.deliver(f"log+{token}@{self.alias_domain}", f"Fuzz {n}")
             self.assertEqual(len(log), 1, token)
             self.assertFalse(log.personal_user_id, token)
-            self.assertNotIn(token, log.envelope_to)
+            self.assertNotIn(f"+{token}@", log.envelope_to)
         self.env["natero.mail.log"]._process_pending()
         fuzz = self.env["natero.mail.log"].search([("subject", "like", "Fuzz %")])
         self.assertNotIn("pending", fuzz.mapped("state"))
