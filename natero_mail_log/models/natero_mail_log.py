@@ -46,6 +46,15 @@ LOG_STATES = [
 KINDS = [("bcc", "BCC"), ("forward", "Forward"), ("manual", "Manual")]
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
 VISIBLE_HEADERS = ("To", "Cc", "Resent-To", "Resent-Cc")
+TRACE_HEADERS = {
+    b"return-path",
+    b"delivered-to",
+    b"x-original-to",
+    b"envelope-to",
+    b"x-envelope-to",
+    b"received",
+    b"authentication-results",
+}
 PUBLIC_SUFFIX_LIST = Path("/usr/share/publicsuffix/public_suffix_list.dat")
 BATCH_SIZE = 200
 MAX_ATTEMPTS = 3
@@ -59,6 +68,21 @@ def public_suffix_rules():
         return authres.load_suffix_rules(PUBLIC_SUFFIX_LIST.read_text("utf-8"))
     except OSError:
         return None
+
+
+def delivered_content(raw):
+    """``raw`` without the header lines each delivery adds on top (envelope
+    and trace headers): what two deliveries of one mail have in common."""
+    lines = raw.split(b"\n")
+    index, skipping = 0, False
+    for index, line in enumerate(lines):  # noqa: B007 (index used below)
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue
+        name = line.partition(b":")[0].strip().lower()
+        skipping = name in TRACE_HEADERS
+        if not skipping:
+            break
+    return b"\n".join(lines[index:])
 
 
 def clean(text, size=None):
@@ -381,7 +405,7 @@ class NateroMailLog(models.Model):
             personal = self.env["res.users"]._natero_log_user_from_token(token)
         values = self._natero_capture_values(raw, headers, company, envelope_address)
         if any(is_log(a) for a in visible):
-            log = self._natero_find_captured(values, personal)
+            log = self._natero_find_captured(raw, values, personal)
             if log:
                 _logger.info(
                     "Email log: mail to %s already stored as log %s",
@@ -411,20 +435,26 @@ class NateroMailLog(models.Model):
         return log, route
 
     @api.model
-    def _natero_find_captured(self, values, personal):
-        """The log already stored for this very mail and log address, if any."""
+    def _natero_find_captured(self, raw, values, personal):
+        """The log already stored for this very mail and log address, if any:
+        same Message-Id, company, sender and personal address, and the same
+        mail once the delivery headers each copy gets are set aside."""
         if not values["message_id"]:
             return self.browse()
         # sudo: the gateway compares with what it stored itself.
-        return self.sudo().search(
+        candidates = self.sudo().search(
             [
                 ("message_id", "=", values["message_id"]),
                 ("company_id", "=", values["company_id"]),
                 ("sender_email", "=", values["sender_email"]),
                 ("personal_user_id", "=", personal.id),
-            ],
-            limit=1,
+            ]
         )
+        content = delivered_content(raw)
+        for log in candidates:
+            if delivered_content(base64.b64decode(log.raw or b"")) == content:
+                return log
+        return self.browse()
 
     @api.model
     def _natero_trigger_cron(self):

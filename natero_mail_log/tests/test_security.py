@@ -444,14 +444,15 @@ class TestOtherDestinations(NateroLogCase):
         msg_id=None,
         extra="",
     ):
+        # The MTA prepends the envelope recipient of each delivery.
         envelope = f"Delivered-To: {delivered_to}\n" if delivered_to else ""
-        raw = self.format(
+        raw = envelope + self.format(
             MAIL,
             email_from=email_from,
             to=to,
             cc=cc,
             subject=subject,
-            envelope=envelope,
+            envelope="",
             body="Hello",
             date="Mon, 16 Nov 2026 09:12:00 +0100",
             extra=extra,
@@ -676,3 +677,28 @@ class TestSmallerPoints(NateroLogCase):
         with self.assertRaises(AccessError):
             wizard.action_link()
         self.assertFalse(self.logged_on(self.bob))
+
+    def test_users_cannot_forge_logged_keys(self):
+        """A user may edit their own messages, not the logging engine's keys:
+        a forged key would keep a coming email off the record (L8)."""
+        note = self.bob.with_user(self.seller).message_post(
+            body="My note", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+        with self.assertRaises(AccessError):
+            note.with_user(self.seller).write(
+                {"natero_log_key": "coming@vendor.example"}
+            )
+        with self.assertRaises(AccessError):
+            self.env["mail.message"].with_user(self.seller).create(
+                {
+                    "model": "res.partner",
+                    "res_id": self.kate.id,
+                    "body": "x",
+                    "natero_log_key": "coming@vendor.example",
+                }
+            )
+        log = self.bcc(
+            "Coming", to="bob@acme.example", msg_id="<coming@vendor.example>"
+        )
+        self.assertEqual(log.state, "logged")
+        self.assertTrue(self.logged_on(self.bob))
