@@ -8,4 +8,5 @@ from . import res_users
 from . import res_partner
 from . import crm_lead
 from . import mail_message
+from . import mail_alias
 from . import mail_thread

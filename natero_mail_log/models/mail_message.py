@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.sql import create_unique_index
+
+ENGINE_FIELDS = ("natero_log_id", "natero_log_key")
 
 
 class MailMessage(models.Model):
@@ -35,6 +38,26 @@ class MailMessage(models.Model):
             ["natero_log_key", "model", "res_id"],
         )
         return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._natero_check_engine_fields(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._natero_check_engine_fields(vals)
+        return super().write(vals)
+
+    @api.model
+    def _natero_check_engine_fields(self, vals):
+        """Only the logging engine (which runs as superuser) links a message to
+        a log: a user who wrote a message could otherwise give it the key of
+        an email to come and so keep that email off the record (L8)."""
+        if not self.env.su and any(vals.get(f) for f in ENGINE_FIELDS):
+            raise AccessError(
+                self.env._("Only the email log engine links messages to logged emails.")
+            )
 
     @api.model
     def _natero_logged_keys(self, keys):

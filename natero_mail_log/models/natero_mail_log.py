@@ -11,6 +11,7 @@ A step that decides a log's fate sets ``job.decision``; later steps skip it.
 """
 
 import base64
+import functools
 import logging
 import traceback
 import uuid
@@ -29,7 +30,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import addresses, policy
+from ..tools import addresses, authres, policy
 from ..tools import parse as mail_parse
 
 _logger = logging.getLogger(__name__)
@@ -44,9 +45,44 @@ LOG_STATES = [
 ]
 KINDS = [("bcc", "BCC"), ("forward", "Forward"), ("manual", "Manual")]
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
-RECIPIENT_HEADERS = ENVELOPE_HEADERS + ("To", "Cc", "Resent-To", "Resent-Cc")
+VISIBLE_HEADERS = ("To", "Cc", "Resent-To", "Resent-Cc")
+TRACE_HEADERS = {
+    b"return-path",
+    b"delivered-to",
+    b"x-original-to",
+    b"envelope-to",
+    b"x-envelope-to",
+    b"received",
+    b"authentication-results",
+}
+PUBLIC_SUFFIX_LIST = Path("/usr/share/publicsuffix/public_suffix_list.dat")
 BATCH_SIZE = 200
 MAX_ATTEMPTS = 3
+
+
+@functools.cache
+def public_suffix_rules():
+    """The system's Public Suffix List (Debian/Ubuntu package ``publicsuffix``),
+    for relaxed DMARC alignment; None without one (see tools/authres.py)."""
+    try:
+        return authres.load_suffix_rules(PUBLIC_SUFFIX_LIST.read_text("utf-8"))
+    except OSError:
+        return None
+
+
+def delivered_content(raw):
+    """``raw`` without the header lines each delivery adds on top (envelope
+    and trace headers): what two deliveries of one mail have in common."""
+    lines = raw.split(b"\n")
+    index, skipping = 0, False
+    for index, line in enumerate(lines):  # noqa: B007 (index used below)
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue
+        name = line.partition(b":")[0].strip().lower()
+        skipping = name in TRACE_HEADERS
+        if not skipping:
+            break
+    return b"\n".join(lines[index:])
 
 
 def clean(text, size=None):
@@ -55,11 +91,21 @@ def clean(text, size=None):
     return text[:size] if size else text
 
 
+@dataclass
+class GatewayFacts:
+    """Our log aliases and mail domains, as the gateway reads them."""
+
+    logs: dict = field(default_factory=lambda: defaultdict(list))
+    domains: set = field(default_factory=set)
+    fixed: set = field(default_factory=set)
+
+
 @dataclass(eq=False)
 class Job:
     """What the pipeline knows of one log while it runs."""
 
     log: models.BaseModel
+    raw: bytes = b""
     parsed: object = None
     decision: object = None
     user: object = None
@@ -118,7 +164,11 @@ class NateroMailLog(models.Model):
         help="The email looked forwarded but no forwarded block could be read: "
         "it was associated by its own headers.",
     )
-    raw = fields.Binary(string="Raw email", attachment=True, readonly=True)
+    # The raw mail holds personal tokens (Delivered-To): administrators only,
+    # like the tokens themselves (res.users.natero_log_token).
+    raw = fields.Binary(
+        string="Raw email", attachment=True, readonly=True, groups="base.group_system"
+    )
     raw_size = fields.Integer(readonly=True)
     attempts = fields.Integer(readonly=True, default=0)
     processed_at = fields.Datetime(readonly=True)
@@ -137,47 +187,78 @@ class NateroMailLog(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _natero_log_aliases(self):
-        """Return {local part: [(full address, company id, incoming_local)]}."""
+    def _natero_gateway_facts(self):
+        """What the gateway needs to know of our addresses, in one query.
+
+        ``logs``: {local part: [(full address, company id, incoming_local)]} of
+        the log aliases; ``domains``: our alias domains plus Odoo's
+        ``mail.catchall.domain.allowed``, the only domains on which a local part
+        alone names one of our aliases; ``fixed``: the alias domains' catch-all
+        and bounce addresses.  With no alias domain and no allowed domain at
+        all, a local part is matched on any domain, as Odoo's router does.
+        """
         self.env["res.company"].flush_model(["natero_log_alias_id", "active"])
-        self.env["mail.alias"].flush_model(["alias_name", "alias_domain_id"])
-        self.env["mail.alias.domain"].flush_model(["name"])
+        self.env["mail.alias"].flush_model(
+            ["alias_name", "alias_domain_id", "alias_incoming_local"]
+        )
+        self.env["mail.alias.domain"].flush_model(
+            ["name", "catchall_alias", "bounce_alias"]
+        )
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT lower(a.alias_name), lower(coalesce(d.name, '')), c.id,
-                       a.alias_incoming_local
+                SELECT 'log', lower(a.alias_name), lower(coalesce(d.name, '')),
+                       c.id, a.alias_incoming_local, NULL
                   FROM res_company c
                   JOIN mail_alias a ON a.id = c.natero_log_alias_id
              LEFT JOIN mail_alias_domain d ON d.id = a.alias_domain_id
                  WHERE c.active AND a.alias_name IS NOT NULL
+             UNION ALL
+                SELECT 'domain', lower(d.name), lower(coalesce(d.catchall_alias, '')),
+                       NULL, NULL, lower(coalesce(d.bounce_alias, ''))
+                  FROM mail_alias_domain d
                 """
             )
         )
-        result = defaultdict(list)
-        for name, domain, company_id, local in rows:
-            full = f"{name}@{domain}" if domain else ""
-            result[name].append((full, company_id, local))
-        return result
+        facts = GatewayFacts()
+        for kind, name, domain, company_id, local, bounce in rows:
+            if kind == "log":
+                full = f"{name}@{domain}" if domain else ""
+                facts.logs[name].append((full, company_id, local))
+                continue
+            facts.domains.add(name)
+            facts.fixed.update(f"{alias}@{name}" for alias in (domain, bounce) if alias)
+        allowed = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("mail.catchall.domain.allowed")
+        )
+        facts.domains.update(
+            d.strip().lower() for d in (allowed or "").split(",") if d.strip()
+        )
+        return facts
 
     @api.model
-    def _natero_match_recipient(self, address, aliases):
-        """Return (company id, token) when ``address`` is a log address.
+    def _natero_match_recipient(self, address, facts):
+        """Return (company id, token) when ``address`` is one of our log addresses.
 
         The full address wins; the local part alone (an alias without domain,
-        or Odoo's "local-part based incoming detection") only when it names
-        one company's alias.
+        or Odoo's "local-part based incoming detection") only on one of our
+        domains (``facts.domains``) and when it names one company's alias:
+        ``log@`` of a customer's domain is not ours.
         """
         local, _at, domain = address.lower().partition("@")
         base, _plus, token = local.partition("+")
-        candidates = aliases.get(base, ())
+        candidates = facts.logs.get(base, ())
         for full, company_id, _local in candidates:
             if full and full == f"{base}@{domain}":
                 return company_id, token
+        if facts.domains and domain not in facts.domains:
+            return None
         loose = [
             company_id
             for full, company_id, incoming_local in candidates
-            if not full or not domain or incoming_local
+            if not full or incoming_local
         ]
         return (loose[0], token) if len(loose) == 1 else None
 
@@ -190,59 +271,190 @@ class NateroMailLog(models.Model):
 
     @api.model
     def _natero_recipients(self, headers, raw):
-        """Recipient addresses of a raw mail, envelope headers first."""
+        """(envelope, visible) recipient addresses of a raw mail.
+
+        Envelope: Delivered-To, X-Original-To, Envelope-To, X-Envelope-To,
+        topmost first (the last delivery's recipient leads); visible: To, Cc,
+        Resent-To, Resent-Cc.  An unreadable header section is scanned whole
+        and counts as visible.
+        """
         try:
             if headers is None:
                 raise ValueError("unreadable header section")
             values = [
-                str(v) for h in RECIPIENT_HEADERS for v in headers.get_all(h) or ()
+                str(v) for h in ENVELOPE_HEADERS for v in headers.get_all(h) or ()
             ]
+            # An envelope header holds one address, written by our MTA: read
+            # it whole too, whatever characters a crafted "+token" part holds.
+            envelope = list(
+                dict.fromkeys(
+                    [a for v in values if (a := self._natero_bare_address(v))]
+                    + addresses.split(", ".join(values))
+                )
+            )
+            visible = addresses.split(
+                ", ".join(
+                    str(v) for h in VISIBLE_HEADERS for v in headers.get_all(h) or ()
+                )
+            )
         except Exception:  # malformed mail is still ours to keep
-            values = [raw[:65536].decode("latin-1")]
-        return addresses.split(", ".join(values))
+            return [], addresses.split(raw[:65536].decode("latin-1"))
+        return envelope, visible
+
+    @api.model
+    def _natero_bare_address(self, value):
+        """``value`` as one address (``<a@b>`` or ``a@b``), or ''."""
+        value = value.strip().removeprefix("<").removesuffix(">").strip().lower()
+        local, at, domain = value.rpartition("@")
+        if not (local and at and domain) or any(c.isspace() for c in value):
+            return ""
+        return value
+
+    @api.model
+    def _natero_other_destinations(self, envelope, visible, facts, is_log):
+        """Odoo addresses other than log addresses that this copy is for.
+
+        Visible recipients count when they are an alias of ours or an alias
+        domain's catch-all or bounce address (a reply to a record goes to the
+        catch-all); envelope recipients only when they are an alias (the
+        catch-all address of a mailbox that carries every recipient is no
+        destination of its own).  One query, only when some recipient is on
+        one of our domains.
+        """
+
+        def ours(address):
+            domain = address.rpartition("@")[2]
+            return not is_log(address) and (
+                not facts.domains or domain in facts.domains
+            )
+
+        visible = [a for a in visible if ours(a)]
+        envelope = [a for a in envelope if ours(a)]
+        found = [a for a in visible if a in facts.fixed]
+        candidates = set(visible + envelope) - set(found)
+        if not candidates:
+            return found
+        log_model = self.env["ir.model"]._get_id("natero.mail.log")
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT lower(a.alias_full_name), lower(a.alias_name),
+                       a.alias_incoming_local
+                  FROM mail_alias a
+                 WHERE a.alias_model_id != %s
+                   AND (lower(a.alias_full_name) = ANY(%s)
+                        OR (lower(a.alias_name) = ANY(%s) AND a.alias_incoming_local))
+                """,
+                log_model,
+                list(candidates),
+                [a.partition("@")[0] for a in candidates],
+            )
+        )
+        full = {row[0] for row in rows}
+        local = {row[1] for row in rows if row[2]}
+        return found + [
+            a for a in candidates if a in full or a.partition("@")[0] in local
+        ]
 
     @api.model
     def _gateway_capture(self, raw):
         """Store ``raw`` as a pending log when it is for a log address (L1).
 
+        Returns (log, route): ``route`` says whether the same mail must also
+        go to Odoo's router, because it names another Odoo address (an alias,
+        a catch-all reply) that this copy is the delivery of:
+
+        - a copy delivered to a log address (the topmost envelope recipient is
+          one) is the log's own: with the Postfix pipe, each other recipient
+          has its own delivery, which Odoo routes (issue 10 item 6);
+        - any other copy (an alias's own delivery, or one copy carrying every
+          recipient: IMAP catch-all, no envelope header) is routed when it
+          names another Odoo address, and logged when it names a log address.
+
+        A log address visible in To/Cc may reach us in several copies: the
+        first stores it, the others find it (same Message-Id, company, sender
+        and personal address) and store nothing.
+
         Runs inside the gateway's transaction and must never raise: a mail for
         us that we cannot read is still stored (state ``error``) with its raw.
         """
-        aliases = self._natero_log_aliases()
-        if not aliases:
-            return self.browse()
+        facts = self._natero_gateway_facts()
         headers = self._natero_read_headers(raw)
-        match = None
-        for address in self._natero_recipients(headers, raw):
-            match = self._natero_match_recipient(address, aliases)
+        envelope, visible = self._natero_recipients(headers, raw)
+        match = envelope_address = None
+        for address in envelope + visible:
+            match = self._natero_match_recipient(address, facts)
             if match:
-                envelope = address
+                envelope_address = address
                 break
         if not match:
-            return self.browse()
+            return self.browse(), True
+
+        def is_log(address):
+            return bool(self._natero_match_recipient(address, facts))
+
+        route = False
+        if not (envelope and is_log(envelope[0])):
+            route = bool(
+                self._natero_other_destinations(envelope, visible, facts, is_log)
+            )
         company_id, token = match
         company = self.env["res.company"].browse(company_id)
         personal = self.env["res.users"]
         if token:
             personal = self.env["res.users"]._natero_log_user_from_token(token)
+        values = self._natero_capture_values(raw, headers, company, envelope_address)
+        if any(is_log(a) for a in visible):
+            log = self._natero_find_captured(raw, values, personal)
+            if log:
+                _logger.info(
+                    "Email log: mail to %s already stored as log %s",
+                    values["envelope_to"],
+                    log.id,
+                )
+                return log, route
         # sudo: the gateway user need not read logs; this only stores the mail.
-        log = self.sudo().create(
-            self._natero_capture_values(raw, headers, company, envelope)
-        )
+        log = self.sudo().create(values)
         if token and not personal:
             log.write(
                 {
                     "state": "rejected",
-                    "reason": f"unknown or rotated personal address {envelope}",
+                    "reason": "unknown or rotated personal address "
+                    f"{values['envelope_to']}",
                 }
             )
         else:
             log.personal_user_id = personal
             self._natero_trigger_cron()
         _logger.info(
-            "Email log: stored mail to %s as log %s (%s)", envelope, log.id, log.state
+            "Email log: stored mail to %s as log %s (%s)",
+            values["envelope_to"],
+            log.id,
+            log.state,
         )
-        return log
+        return log, route
+
+    @api.model
+    def _natero_find_captured(self, raw, values, personal):
+        """The log already stored for this very mail and log address, if any:
+        same Message-Id, company, sender and personal address, and the same
+        mail once the delivery headers each copy gets are set aside."""
+        if not values["message_id"]:
+            return self.browse()
+        # sudo: the gateway compares with what it stored itself.
+        candidates = self.sudo().search(
+            [
+                ("message_id", "=", values["message_id"]),
+                ("company_id", "=", values["company_id"]),
+                ("sender_email", "=", values["sender_email"]),
+                ("personal_user_id", "=", personal.id),
+            ]
+        )
+        content = delivered_content(raw)
+        for log in candidates:
+            if delivered_content(base64.b64decode(log.raw or b"")) == content:
+                return log
+        return self.browse()
 
     @api.model
     def _natero_trigger_cron(self):
@@ -267,7 +479,8 @@ class NateroMailLog(models.Model):
             "subject": clean(subject, 512),
             "sender_email": clean(sender, 254) or False,
             "company_id": company.id,
-            "envelope_to": clean(envelope, 254),
+            # A personal address's token is its owner's secret: never shown.
+            "envelope_to": clean(policy.mask_token(envelope), 254),
         }
 
     @api.model
@@ -368,9 +581,13 @@ class NateroMailLog(models.Model):
             or self.env.user.has_group("natero_mail_log.group_natero_mail_log_manager")
         ):
             raise AccessError(self.env._("Only its sender or a manager can link it."))
-        # The user must be allowed to see every record they log on.
-        partners.check_access("read")
-        leads.check_access("read")
+        # The user must be allowed to post on every record they log on: the
+        # access Odoo's message_post requires of them (write, or the model's
+        # _mail_post_access), not merely to read it.
+        for records in (partners, leads):
+            records.check_access(
+                records._get_mail_message_access(records.ids, "create")
+            )
         # sudo: posting on the picked records as the gateway does; access to the
         # log and to the picked records was checked just above.
         log = self.sudo()
@@ -488,7 +705,7 @@ class NateroMailLog(models.Model):
     def _natero_step_parse(self, jobs):
         own = self._natero_own_addresses()
         for job in jobs:
-            raw = base64.b64decode(job.log.raw or b"")
+            raw = job.raw = base64.b64decode(job.log.raw or b"")
             try:
                 job.parsed = mail_parse.parse_message(raw, log_addresses=own)
             except mail_parse.ParseError as exc:
@@ -578,26 +795,45 @@ class NateroMailLog(models.Model):
         for job in jobs:
             job.colleagues = colleagues
             sender = job.parsed.outer_from
+            company = job.log.company_id
             personal = job.log.personal_user_id.id or None
+
+            def allowed(user_id, company_id=company.id):
+                # A company's mail counts only for the users allowed in it
+                # (their allowed companies, as Odoo's own access rules).
+                return company_id in facts["companies"].get(user_id, ())
+
+            if personal and not allowed(personal):
+                job.decision = policy.unrecognised(sender, personal, other_company=True)
+                continue
+            candidates = (
+                [c for c in facts["connected"].get(sender, []) if allowed(c[1])],
+                [u for u in facts["logins"].get(sender, []) if allowed(u)],
+                [u for u in facts["aliases"].get(sender, []) if allowed(u)],
+            )
             attribution = policy.attribute(
-                sender,
-                personal,
-                facts["user_addresses"],
-                facts["connected"].get(sender, []),
-                facts["logins"].get(sender, []),
-                facts["aliases"].get(sender, []),
+                sender, personal, facts["user_addresses"], *candidates
             )
             if attribution is None:
-                job.decision = policy.unrecognised(sender, personal)
+                elsewhere = any(
+                    facts[kind].get(sender)
+                    for kind in ("connected", "logins", "aliases")
+                )
+                job.decision = policy.unrecognised(
+                    sender, personal, other_company=elsewhere and not personal
+                )
                 continue
             job.user = self.env["res.users"].browse(attribution.user_id)
             job.rule = attribution.rule
             job.log.date = self._natero_original_date(job)
-            company = job.log.company_id
             if company.natero_log_require_auth:
                 job.decision = policy.check_authentication(
-                    job.parsed.headers.get("authentication-results") or [],
+                    authres.header_fields(job.raw),
+                    sender,
                     company.natero_log_trusted_authserv,
+                    company.natero_log_auth_hops,
+                    company.natero_log_auth_alignment,
+                    public_suffix_rules(),
                 )
 
     @api.model
@@ -636,6 +872,9 @@ class NateroMailLog(models.Model):
             "connected": defaultdict(list),
             "logins": defaultdict(list),
             "aliases": defaultdict(list),
+            "companies": self._natero_allowed_companies(
+                set(users.ids) | set(links.user_id.ids)
+            ),
         }
         for user in users:
             for address in filter(None, {user.email_normalized, user.login.lower()}):
@@ -650,6 +889,20 @@ class NateroMailLog(models.Model):
             else:
                 facts["aliases"][link.email_normalized].append(link.user_id.id)
         return facts
+
+    @api.model
+    def _natero_allowed_companies(self, user_ids):
+        """{user id: ids of the companies the user is allowed in}, one query."""
+        if not user_ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT user_id, array_agg(cid) FROM res_company_users_rel "
+                "WHERE user_id = ANY(%s) GROUP BY user_id",
+                list(user_ids),
+            )
+        )
+        return {user_id: set(company_ids) for user_id, company_ids in rows}
 
     # --- limits (L7) --------------------------------------------------
 
@@ -725,21 +978,32 @@ class NateroMailLog(models.Model):
         found = self.env["res.partner"]._natero_find_contacts(
             addresses, self.env["res.company"].union(*(j.log.company_id for j in jobs))
         )
+        Partner = self.env["res.partner"]
+        usable = {}  # (address, company) -> contacts that company's mail may use
         missing = defaultdict(set)
         for job in jobs:
-            if job.log.company_id.natero_log_create_contacts:
-                for address in job.participants:
-                    if address not in found:
-                        missing[address].add(job.log.company_id.id)
+            company = job.log.company_id
+            for address in job.participants:
+                key = (address, company.id)
+                if key not in usable:
+                    usable[key] = found.get(address, Partner)._natero_usable_by(company)
+                if not usable[key] and company.natero_log_create_contacts:
+                    missing[address].add(company.id)
         if missing:
             names = self._natero_names(jobs)
-            found.update(
-                self.env["res.partner"]._natero_create_contacts(
-                    {a: names.get(a) for a in missing}
-                )
+            created = Partner._natero_create_contacts(
+                {a: names.get(a) for a in missing}, missing
             )
+            for address, company_ids in missing.items():
+                for company_id in company_ids:
+                    usable[address, company_id] = created[address]
         for job in jobs:
-            job.contacts = {a: found[a] for a in job.participants if a in found}
+            company_id = job.log.company_id.id
+            job.contacts = {
+                a: usable[a, company_id]
+                for a in job.participants
+                if usable.get((a, company_id))
+            }
 
     def _natero_names(self, jobs):
         """{address: name} for new contacts: header names, original senders."""
@@ -764,16 +1028,19 @@ class NateroMailLog(models.Model):
         max_deals = max(
             (j.log.company_id.natero_log_max_deals for j in jobs), default=0
         )
+        company_ids = {j.log.company_id.id for j in jobs}
         Lead = self.env["crm.lead"]
         recent = Lead._natero_recent_open_deals(
-            {a.id for a in accounts_of.values()} | set(contacts.ids), max_deals
+            {a.id for a in accounts_of.values()} | set(contacts.ids),
+            max_deals,
+            company_ids,
         )
-        single = Lead._natero_single_open_deal(contacts.ids)
+        single = Lead._natero_single_open_deal(contacts.ids, company_ids)
         for job in jobs:
             partners = Partner.union(*job.contacts.values())
             job.accounts = Partner.union(
                 *(accounts_of[p.id] for p in partners if p.id in accounts_of)
-            )
+            )._natero_usable_by(job.log.company_id)
             job.leads = self._natero_pick_deals(job, partners, recent, single)
             if not partners:
                 job.decision = policy.Decision(
@@ -787,9 +1054,15 @@ class NateroMailLog(models.Model):
         company = job.log.company_id
         Lead = self.env["crm.lead"]
         if company.natero_log_deal_routing == "unambiguous":
-            return Lead.union(*(single[p.id] for p in partners if p.id in single))
+            return Lead.union(
+                *(
+                    single[company.id, p.id]
+                    for p in partners
+                    if (company.id, p.id) in single
+                )
+            )
         keys = {p.commercial_partner_id.id for p in partners} | set(partners.ids)
-        deals = Lead.union(*(recent.get(k, Lead) for k in keys))
+        deals = Lead.union(*(recent.get((company.id, k), Lead) for k in keys))
         deals = deals.sorted(lambda d: (d.write_date, d.id), reverse=True)
         return deals[: company.natero_log_max_deals]
 
@@ -901,10 +1174,11 @@ class NateroMailLog(models.Model):
         for job, record in attachment_jobs:
             start = len(vals_list)
             for attachment in job.attachments:
+                # No sender-chosen mimetype: ir.attachment guesses it from the
+                # name and content, as for Odoo's own gateway attachments.
                 vals = {
                     "name": clean(attachment.filename, 255) or "attachment",
                     "raw": attachment.content,
-                    "mimetype": attachment.mimetype,
                     "res_model": record._name,
                     "res_id": record.id,
                 }
@@ -914,8 +1188,15 @@ class NateroMailLog(models.Model):
                     vals["access_token"] = str(uuid.uuid4())
                 vals_list.append(vals)
             slices.append((start, len(vals_list)))
-        # sudo: the attachments of those notes (same reason).
-        Attachment = self.env["ir.attachment"].sudo()
+        # sudo: the attachments of those notes (same reason).  HTML, SVG and
+        # other XML are stored as text/plain, as Odoo's gateway stores them
+        # (attachments_mime_plainxml, mail.thread._message_route_process):
+        # the sender chose their type, the browser must not run them.
+        Attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .with_context(attachments_mime_plainxml=True)
+        )
         created = Attachment.create(vals_list) if vals_list else Attachment
         return [created[a:b] for a, b in slices]
 

@@ -52,9 +52,13 @@ class NateroMailLogSender(models.Model):
 
     @api.model
     def _natero_is_manager(self):
-        return self.env.su or self.env.user.has_group(
-            "natero_mail_log.group_natero_mail_log_manager"
-        )
+        """Whether the acting user manages email logging.
+
+        Superuser mode is no answer: My Profile, or any code calling sudo()
+        for an employee, must not make them a manager (issue 10 item 2).  The
+        superuser account itself (OdooBot, data files) is a manager by data.
+        """
+        return self.env.user.has_group("natero_mail_log.group_natero_mail_log_manager")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -101,11 +105,20 @@ class NateroMailLogSender(models.Model):
                 )
             )
             if owner or contact:
+                # Name a contact of another company only to its users (the
+                # multi-company rule on res.partner), not to anyone who asks.
+                visible = (
+                    owner
+                    or not contact.company_id
+                    or contact.company_id in self.env.user.company_ids
+                )
                 raise ValidationError(
                     self.env._(
                         "%(email)s is the address of %(who)s: ask an email log "
                         "manager to connect it if it is really yours.",
                         email=sender.email,
-                        who=(owner or contact).display_name,
+                        who=(owner or contact).display_name
+                        if visible
+                        else self.env._("a contact"),
                     )
                 )

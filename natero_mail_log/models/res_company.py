@@ -8,6 +8,7 @@ from ..tools import addresses
 from .res_users import new_token
 
 DEFAULT_ALIAS = "log"
+MAX_AUTH_HOPS = 10
 DOMAIN_SPLIT_RE = re.compile(r"[\s,;]+")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 
@@ -72,25 +73,55 @@ class ResCompany(models.Model):
     )
     natero_log_require_auth = fields.Boolean(
         string="Require sender authentication",
-        help="Log only mail that a trusted server found passing DMARC, DKIM or SPF.",
+        help="Log only mail whose sender your own mail server authenticated: "
+        "DMARC pass, or a DKIM or SPF pass aligned with the From domain.",
     )
     natero_log_trusted_authserv = fields.Char(
         string="Trusted authentication server",
-        help="The authserv-id of Authentication-Results headers to trust, e.g. "
-        "mx.example.com.",
+        help="The authserv-id your mail server writes in Authentication-Results "
+        "headers, e.g. mx.example.com (OpenDMARC: AuthservID; rspamd: "
+        "milter_headers authenticated_headers / the server's hostname).",
+    )
+    natero_log_auth_hops = fields.Integer(
+        string="Own Received headers above the results",
+        default=0,
+        help="How many Received headers your own servers add above the "
+        "Authentication-Results header (0 when Odoo gets mail straight from the "
+        "filtering MX; 1 when a mailbox or relay of yours sits behind it). "
+        "Headers below that are the sender's and never count.",
+    )
+    natero_log_auth_alignment = fields.Selection(
+        [
+            ("relaxed", "Relaxed (same organisational domain)"),
+            ("strict", "Strict (same domain)"),
+        ],
+        string="Alignment",
+        default="relaxed",
+        required=True,
+        help="How a DKIM signing domain or SPF envelope domain must match the "
+        "From domain (RFC 7489). A DMARC pass is accepted either way.",
     )
 
     @api.constrains(
         "natero_log_max_deals",
         "natero_log_max_body_size",
         "natero_log_max_attachment_size",
+        "natero_log_auth_hops",
     )
     def _check_natero_log_limits(self):
         for company in self:
+            if company.natero_log_auth_hops > MAX_AUTH_HOPS:
+                raise ValidationError(
+                    self.env._(
+                        "Own Received headers above the results: at most %s.",
+                        MAX_AUTH_HOPS,
+                    )
+                )
             for fname, minimum in (
                 ("natero_log_max_deals", 0),
                 ("natero_log_max_body_size", 1),
                 ("natero_log_max_attachment_size", 1),
+                ("natero_log_auth_hops", 0),
             ):
                 if company[fname] < minimum:
                     raise ValidationError(

@@ -41,6 +41,12 @@ class ResConfigSettings(models.TransientModel):
     natero_log_trusted_authserv = fields.Char(
         related="company_id.natero_log_trusted_authserv", readonly=False
     )
+    natero_log_auth_hops = fields.Integer(
+        related="company_id.natero_log_auth_hops", readonly=False
+    )
+    natero_log_auth_alignment = fields.Selection(
+        related="company_id.natero_log_auth_alignment", readonly=False
+    )
     natero_log_exclusion_count = fields.Integer(
         compute="_compute_natero_log_exclusion_count"
     )

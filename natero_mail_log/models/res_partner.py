@@ -79,7 +79,9 @@ class ResPartner(models.Model):
     @api.model
     def _natero_find_contacts(self, addresses, companies):
         """Return {address: contacts} for known addresses (one query, L3):
-        every contact with the address matches."""
+        every contact with the address that one of ``companies`` may use (its
+        own, or of no company).  Callers keep, per email, those of the log's
+        company (``_natero_usable_by``)."""
         if not addresses:
             return {}
         # sudo: L3 matches every contact with the address; logging on them is
@@ -100,21 +102,47 @@ class ResPartner(models.Model):
             found[contact.email_normalized] |= contact
         return dict(found)
 
+    def _natero_usable_by(self, company):
+        """The partners of ``self`` that ``company``'s mail may use: its own
+        and the shared ones (no company), as Odoo's multi-company rule on
+        res.partner lets that company's users see (issue 10 item 5)."""
+        return self.filtered(lambda p: not p.company_id or p.company_id == company)
+
     @api.model
-    def _natero_create_contacts(self, names):
-        """Create contacts for {address: name} (L3), linked to the one company
-        owning their domain, never for free-mail domains."""
+    def _natero_create_contacts(self, names, companies):
+        """Create contacts for {address: name} (L3), under the one account
+        owning their domain, never for free-mail domains.
+
+        ``companies`` is {address: ids of the companies whose mail needs it}:
+        the account must be one every such company may use, and the contact
+        takes the account's company (as Odoo's contact form does); without an
+        account the contact is shared, as those Odoo's gateway creates."""
         free = self.env["natero.mail.log.free.domain"]._natero_domains()
         domains = {a.rsplit("@", 1)[1] for a in names} - free
         owners = self._natero_companies_by_domain(domains)
         vals_list = []
         for address, name in names.items():
             domain = address.rsplit("@", 1)[1]
+            wanted = companies.get(address, set())
+            accounts = {
+                (account, account_company)
+                for account, account_company, contact_company in owners.get(domain, ())
+                if all(
+                    company in (False, None) or {company} == wanted
+                    for company in (account_company, contact_company)
+                )
+            }
+            account, account_company = (
+                next(iter(accounts))
+                if len(accounts) == 1 and domain not in free
+                else (False, False)
+            )
             vals_list.append(
                 {
                     "name": name or address,
                     "email": address,
-                    "parent_id": owners.get(domain) if domain not in free else False,
+                    "parent_id": account,
+                    "company_id": account_company or False,
                 }
             )
         # sudo: contacts created by the engine for addresses it logs (L3).
@@ -123,22 +151,25 @@ class ResPartner(models.Model):
 
     @api.model
     def _natero_companies_by_domain(self, domains):
-        """Return {domain: company id} where exactly one company owns it."""
+        """Return {domain: {(account id, account's company, contact's company)}}:
+        the accounts whose contacts have addresses in each domain."""
         if not domains:
             return {}
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT split_part(p.email_normalized, '@', 2),
-                       array_agg(DISTINCT c.id)
+                SELECT DISTINCT split_part(p.email_normalized, '@', 2),
+                       c.id, c.company_id, p.company_id
                   FROM res_partner p
                   JOIN res_partner c ON c.id = p.commercial_partner_id
                  WHERE p.email_normalized IS NOT NULL
                    AND split_part(p.email_normalized, '@', 2) = ANY(%s)
                    AND c.is_company AND c.active AND p.active
-              GROUP BY 1
                 """,
                 list(domains),
             )
         )
-        return {domain: ids[0] for domain, ids in rows if len(ids) == 1}
+        result = defaultdict(set)
+        for domain, account, account_company, contact_company in rows:
+            result[domain].add((account, account_company, contact_company))
+        return result

@@ -1,13 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
 import secrets
 import string
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import consteq
+from odoo.tools.sql import escape_psql
 
 TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 TOKEN_LENGTH = 24  # 36**24 ~ 2**124: unguessable
 TOKEN_PREFIX = 8  # the indexed, non-secret-enough lookup part
+TOKEN_RE = re.compile(rf"[{TOKEN_ALPHABET}]{{{TOKEN_LENGTH}}}")
 
 
 def new_token():
@@ -43,9 +47,45 @@ class ResUsers(models.Model):
             "natero_log_sender_ids",
         ]
 
-    @property
-    def SELF_WRITEABLE_FIELDS(self):
-        return super().SELF_WRITEABLE_FIELDS + ["natero_log_sender_ids"]
+    # natero_log_sender_ids is deliberately NOT self-writeable: res.users
+    # writes self-writeable fields as superuser, which would skip the access
+    # rules of natero.mail.log.sender (issue 10 item 2).  ``write`` applies
+    # My Profile's changes to it as the acting user instead.
+
+    def write(self, vals):
+        if "natero_log_sender_ids" in vals:
+            vals = dict(vals)
+            commands = vals.pop("natero_log_sender_ids")
+            for user in self:
+                user._natero_write_senders(commands)
+            if not vals:
+                return True
+        return super().write(vals)
+
+    def _natero_write_senders(self, commands):
+        """Apply One2many ``commands`` to this user's connected addresses as
+        the acting user: natero.mail.log.sender's access rights and rules
+        decide (own rows for users, every row for managers), never sudo."""
+        self.ensure_one()
+        Sender = self.env["natero.mail.log.sender"].with_user(self.env.user)
+        mine = Sender.search([("user_id", "=", self.id)])
+        for command in commands or ():
+            if not isinstance(command, (list, tuple)) or not command:
+                continue
+            kind = command[0]
+            if kind == Command.CREATE:
+                Sender.create({**(command[2] or {}), "user_id": self.id})
+            elif kind == Command.UPDATE:
+                Sender.browse(command[1]).write(command[2] or {})
+            elif kind in (Command.DELETE, Command.UNLINK):
+                # ondelete="cascade", required user_id: unlinking deletes.
+                Sender.browse(command[1]).unlink()
+            elif kind == Command.LINK:
+                Sender.browse(command[1]).write({"user_id": self.id})
+            elif kind in (Command.CLEAR, Command.SET):
+                keep = set(command[2] or ()) if kind == Command.SET else set()
+                (mine.exists() - Sender.browse(keep)).unlink()
+                Sender.browse(keep - set(mine.ids)).write({"user_id": self.id})
 
     @api.depends(
         "natero_log_token",
@@ -91,17 +131,31 @@ class ResUsers(models.Model):
 
     @api.model
     def _natero_log_user_from_token(self, token):
-        """Return the user owning ``token`` (compared in constant time)."""
-        token = (token or "").lower()
-        if len(token) != TOKEN_LENGTH:
+        """Return the user owning ``token`` (compared in constant time).
+
+        Anything but a well-formed token (24 lower-case ASCII letters and
+        digits) is nobody's: the gateway then treats the mail as sent to an
+        unknown personal address, and never raises (issue 10 item 7).
+        """
+        token = token or ""
+        if not token.isascii() or not TOKEN_RE.fullmatch(token.lower()):
             return self.browse()
+        token = token.lower()
         # sudo: the gateway has no user yet; the token itself is the credential.
         candidates = (
             self.sudo()
             .with_context(active_test=True)
-            .search([("natero_log_token", "=like", token[:TOKEN_PREFIX] + "%")])
+            .search(
+                [
+                    (
+                        "natero_log_token",
+                        "=like",
+                        escape_psql(token[:TOKEN_PREFIX]) + "%",
+                    )
+                ]
+            )
         )
         for user in candidates:
-            if secrets.compare_digest(user.natero_log_token, token):
+            if consteq(user.natero_log_token.encode(), token.encode()):
                 return user
         return self.browse()

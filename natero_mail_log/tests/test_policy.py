@@ -5,7 +5,7 @@ from datetime import datetime
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import NateroLogCase
+from .common import MAIL, NateroLogCase
 
 
 @tagged("post_install", "-at_install", "natero_mail_log")
@@ -49,10 +49,14 @@ class TestSenders(NateroLogCase):
 
     def test_users_cannot_claim_other_addresses(self):
         Sender = self.env["natero.mail.log.sender"].with_user(self.seller)
-        with self.assertRaisesRegex(ValidationError, "is the address of Cole League"):
+        # Odoo's assertRaises rolls the failed create back (a savepoint), as a
+        # request would; unittest's assertRaisesRegex does not.
+        with self.assertRaises(ValidationError) as caught:
             Sender.create({"email": self.colleague.email})
-        with self.assertRaisesRegex(ValidationError, "is the address of"):
+        self.assertRegex(str(caught.exception), "is the address of Cole League")
+        with self.assertRaises(ValidationError) as caught:
             Sender.create({"email": "bob@acme.example"})
+        self.assertRegex(str(caught.exception), "is the address of")
         mine = Sender.create(
             {"email": "sam@home.example", "connected_at": "2000-01-01 00:00:00"}
         )
@@ -86,10 +90,29 @@ class TestSenders(NateroLogCase):
         )
         self.assertEqual(bad.state, "rejected")
         self.assertIn("trusted server", bad.reason)
-        good = self.bcc(
-            "Real pass",
-            extra="Authentication-Results: mx.vendor; spf=fail; dkim=pass header.d=v\n",
+        # A real pass: written by the trusted server above its Received header,
+        # and aligned with the From domain (issue 10 item 3).
+        raw = self.format(
+            MAIL,
+            email_from=self.seller.email,
+            to="bob@acme.example",
+            subject="Real pass",
+            envelope="",
+            body="Hi",
+            date="Mon, 16 Nov 2026 09:12:00 +0100",
+            extra="",
+            msg_id="<real-pass@vendor.example>",
         )
+        trace = (
+            f"Delivered-To: {self.log_address}\n"
+            "Authentication-Results: mx.vendor; spf=fail; dkim=pass "
+            "header.d=vendor.example\n"
+            "Received: from mail.vendor.example by mx.vendor; "
+            "Mon, 16 Nov 2026 09:12:01 +0100\n"
+        )
+        self.env["mail.thread"].sudo().message_process(False, trace + raw)
+        self.env["natero.mail.log"]._process_pending()
+        good = self.env["natero.mail.log"].search([("subject", "=", "Real pass")])
         self.assertEqual(good.state, "logged")
 
 

@@ -7,7 +7,7 @@ the way Odoo's ``mail/tools/alias_error.py`` turns alias checks into values.
 
 from dataclasses import dataclass
 
-from . import addresses
+from . import addresses, authres
 
 # Log states a decision can lead to.
 LOGGED = "logged"
@@ -80,7 +80,18 @@ def attribute(sender, personal_user, user_addresses, connected, logins, aliases)
     return None
 
 
-def unrecognised(sender, personal_user):
+def unrecognised(sender, personal_user, other_company=False):
+    """Why ``sender`` is attributed to nobody.
+
+    ``other_company``: the address is a user's, but one not allowed in the
+    company whose log address received it (Odoo's allowed companies).
+    """
+    if other_company:
+        return Decision(
+            REJECTED,
+            "other_company",
+            f"{sender} is the address of a user not allowed in this company",
+        )
     if personal_user:
         return Decision(
             REJECTED,
@@ -92,28 +103,50 @@ def unrecognised(sender, personal_user):
     )
 
 
-def check_authentication(results, trusted_authserv):
-    """L4 anti-spoofing: a dmarc/dkim/spf pass stated by the trusted server.
+def check_authentication(
+    fields, sender, trusted_authserv, own_hops=0, alignment="relaxed", rules=None
+):
+    """L4 anti-spoofing: a DMARC-aligned pass stated by the trusted server.
 
-    >>> check_authentication(["mx.a.io; spf=pass smtp.mailfrom=x"], "mx.a.io")
-    >>> check_authentication(["evil; dkim=pass"], "mx.a.io").code
+    ``fields`` are the mail's header fields in order (``authres.header_fields``);
+    ``tools/authres.py`` says which of them count.
+
+    >>> ours = [("authentication-results", "mx.a.io; spf=pass smtp.mailfrom=x@v.io"),
+    ...         ("received", "from x by mx.a.io")]
+    >>> check_authentication(ours, "sam@v.io", "mx.a.io")
+    >>> check_authentication(ours, "sam@evil.io", "mx.a.io").code
+    'unauthenticated'
+    >>> check_authentication(ours[::-1], "sam@v.io", "mx.a.io").code
     'unauthenticated'
     """
     trusted = (trusted_authserv or "").strip().lower()
-    for header in results or ():
-        authserv, _sep, rest = header.partition(";")
-        if authserv.strip().lower().split(" ")[0] != trusted:
-            continue
-        for clause in rest.split(";"):
-            method, _eq, result = clause.strip().partition("=")
-            verdict = result.strip().split(" ")[0].lower()
-            if method.strip().lower() in ("dmarc", "dkim", "spf") and verdict == "pass":
-                return None
+    results = authres.trusted_results(fields, trusted, own_hops)
+    domain = addresses.domain_of(sender)
+    if authres.authenticating_result(results, domain, alignment, rules):
+        return None
     return Decision(
         REJECTED,
         "unauthenticated",
-        f"no DMARC, DKIM or SPF pass from the trusted server {trusted or '?'}",
+        f"no DMARC pass, nor DKIM or SPF pass aligned with {domain or '?'}, in "
+        f"an Authentication-Results header written by the trusted server "
+        f"{trusted or '?'} above its Received header",
     )
+
+
+def mask_token(address):
+    """A personal log address with its secret token masked (issue 10 item 8).
+
+    >>> mask_token("log+k3y@x.io"), mask_token("log@x.io"), mask_token("log+k")
+    ('log+…@x.io', 'log@x.io', 'log+…')
+    """
+    address = address or ""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        local, domain = address, ""
+    base, plus, _token = local.partition("+")
+    if not plus:
+        return address
+    return f"{base}+…{at}{domain}"
 
 
 def check_body_size(size, limit):

@@ -79,8 +79,19 @@ def test_noise_and_limits():
 
 
 def test_authentication_results():
-    good = ["mx.v.io; spf=fail; dkim=pass header.d=v.io"]
-    assert policy.check_authentication(good, "MX.v.io") is None
-    assert policy.check_authentication(["mx.v.io; dkim=fail"], "mx.v.io")
-    assert policy.check_authentication(["evil; dmarc=pass"], "mx.v.io")
-    assert policy.check_authentication([], "mx.v.io")
+    # Header fields as the trusted server leaves them: its results above its
+    # Received header (see tests/unit/test_authres.py for which ones count).
+    def fields(*values):
+        return [("authentication-results", v) for v in values] + [
+            ("received", "from mail.v.io by mx.v.io")
+        ]
+
+    good = fields("mx.v.io; spf=fail; dkim=pass header.d=v.io")
+    assert policy.check_authentication(good, "sam@v.io", "MX.v.io") is None
+    assert policy.check_authentication(
+        fields("mx.v.io; dkim=fail"), "sam@v.io", "mx.v.io"
+    )
+    assert policy.check_authentication(
+        fields("evil; dmarc=pass"), "sam@v.io", "mx.v.io"
+    )
+    assert policy.check_authentication(fields(), "sam@v.io", "mx.v.io")
