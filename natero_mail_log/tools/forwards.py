@@ -606,6 +606,7 @@ class ForwardInfo:
     body_text: str
     source: str
     deepest_from: str | None = None
+    from_raw: str = ""  # the sender as written in the block
 
 
 @dataclass
@@ -1000,6 +1001,7 @@ def _info(block, lines, source, subject, body_html=None):
         body_text=text.strip(),
         source=source,
         deepest_from=_deepest_from(lines, block),
+        from_raw=sender,
     )
 
 

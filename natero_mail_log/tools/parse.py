@@ -273,10 +273,13 @@ class _Facts:
     def auto_reason(self):
         """The automatic-mail signal, or None."""
         signals = {name: self.headers.first(name) for name in POLICY_HEADERS}
-        for name in autoreply.AUTOREPLY_HEADERS:
+        for name in autoreply.SIGNAL_HEADERS:
             signals[name] = self.headers.first(name)
+        signals["from"] = self.headers.first("from") or ""
         signals["from-address"] = self.outer_from
         signals["subject"] = self.subject
+        signals["part-types"] = self.parts.types
+        signals["body-text"] = self.parts.text
         return autoreply.auto_reason(signals, self.log_addresses)
 
     def bcc_by_envelope(self):
@@ -350,6 +353,14 @@ def _classify(facts):
     reason = facts.auto_reason()
     if reason:
         return "auto", reason, None, False
+    kind, reason, info, unparsed = _classify_sent(facts)
+    if info is not None and autoreply.is_daemon(info.from_raw):
+        return "auto", "forwarded bounce (from a mail daemon)", None, False
+    return kind, reason, info, unparsed
+
+
+def _classify_sent(facts):
+    """The classification of a mail a person sent (no automatic signal)."""
     prefix = forwards.subject_kind(facts.subject)
     if prefix == "reply":
         info = _rfc822_forward(facts)
@@ -410,6 +421,7 @@ def _info_from_message(message):
         body_text=text.strip(),
         source="rfc822",
         deepest_from=None,
+        from_raw=from_value,
     )
 
 

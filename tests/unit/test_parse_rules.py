@@ -800,12 +800,19 @@ Hello
 def test_bounce():
     mail = parse.parse_message(BOUNCE)
     assert mail.kind == "auto"
-    assert mail.auto_reason == "bounce (mailer-daemon)"
+    # RFC 3464 structure is read before the sender's local part (issue 11).
+    assert mail.auto_reason == "multipart/report delivery-status"
     assert mail.outer_from == "mailer-daemon@mx.example"
     assert mail.outer_from_name == "Mail Delivery System"
     assert mail.body_text.strip() == "Delivery failed."
     kinds = [a.mimetype for a in mail.attachments]
     assert kinds == ["message/delivery-status", "message/rfc822"]
+
+
+def test_daemon_sender_without_report():
+    report = b"multipart/report; report-type=delivery-status"
+    raw = BOUNCE.replace(report, b"text/plain")
+    assert parse.parse_message(raw).auto_reason == "bounce (mailer-daemon)"
 
 
 def test_report_without_daemon_sender():
