@@ -620,6 +620,7 @@ class Block:
     kind: str
     date_raw: str = ""
     labels: tuple = ()
+    body_head: str = ""  # the body's start, on the block's last line (soup)
 
 
 def subject_kind(subject):
@@ -669,16 +670,47 @@ def field_of(content):
     return LABELS[key], match.group("value").strip(), key
 
 
-def _soup_fields(text):
-    """Fields written on one line, label after label (Yahoo); (fields, labels)."""
+def _soup_fields(text, hint=""):
+    """Fields written on one line, label after label (Yahoo, Samsung);
+    (fields, labels, the text after the last value when it is cut)."""
     matches = list(_SOUP_RE.finditer(text))
-    fields, labels = {}, []
+    fields, labels, last = {}, [], None
     for match, following in zip(matches, matches[1:] + [None], strict=False):
         end = following.start() if following else len(text)
         key = _key(match.group("label"))
         labels.append(key)
-        fields.setdefault(LABELS[key], text[match.end() : end].strip())
-    return fields, tuple(labels)
+        if LABELS[key] not in fields:
+            fields[LABELS[key]] = text[match.end() : end].strip()
+            last = LABELS[key]
+    rest = ""
+    if last == "subject" and matches:
+        # The last value runs to the end of the line, where a client that
+        # writes no line breaks (Samsung Email's HTML) puts the body.
+        cut = _cut_to_hint(fields["subject"], hint)
+        if cut:
+            fields["subject"], rest = cut
+    return fields, tuple(labels), rest
+
+
+def _norm(text):
+    """Case- and space-insensitive form of a subject."""
+    return " ".join(text.split()).casefold()
+
+
+def _cut_to_hint(value, hint):
+    """(subject, rest) when ``value`` starts with the subject ``hint`` and
+    goes on; None otherwise."""
+    target = _norm(hint)
+    if not target or not _norm(value).startswith(target):
+        return None
+    for word in re.finditer(r"\S+", value):
+        head = value[: word.end()]
+        if _norm(head) == target:
+            rest = value[word.end() :].strip()
+            return (head.strip(), rest) if rest else None
+        if len(_norm(head)) > len(target):
+            break
+    return None
 
 
 def _open_value(value):
@@ -691,16 +723,25 @@ def _open_value(value):
 
 
 class _FieldReader:
-    """Reads consecutive field lines from a given line on."""
+    """Reads consecutive field lines from a given line on.
 
-    def __init__(self, lines, start, allow_gaps):
+    A line that is no field continues the previous value when that value is
+    obviously open (``<``, ``"``, a trailing comma), when the line completes
+    the subject the outer Subject shows (``hint``: a folded Subject, wrapped
+    by Gmail's or Outlook's plain text), or when the block goes on with a new
+    field right below it (any wrapped value).
+    """
+
+    def __init__(self, lines, start, allow_gaps, hint=""):
         self.lines = lines
         self.index = start
         self.allow_gaps = allow_gaps
+        self.hint = hint
         self.fields = {}
         self.labels = []
         self.depth = None
         self.last = None
+        self.body_head = ""
 
     def consume(self):
         """Consume field lines; returns (fields, index after them, depth)."""
@@ -728,24 +769,58 @@ class _FieldReader:
             self.depth or 0,
             kind,
             labels=tuple(self.labels),
+            body_head=self.body_head,
         )
 
     def _take(self, content):
         """Take one line as a field, a skipped header line or a continuation."""
+        if self.body_head:
+            return False
         found = field_of(content)
         if found:
             field, value, key = found
             if field in self.fields:
                 return False
+            if field == "from" and not self.fields and self._take_soup(content):
+                return True
             self.fields[field], self.last = value, field
             self.labels.append(key)
             return True
         if _EXTRA_RE.match(content):
             self.last = None
             return True
-        if self.last and _open_value(self.fields[self.last]):
+        if self.last and (
+            _open_value(self.fields[self.last]) or self._continues(content)
+        ):
             self.fields[self.last] += " " + content
             return True
+        return False
+
+    def _take_soup(self, content):
+        """All fields on one line below a marker (Samsung Email's HTML)."""
+        fields, labels, rest = _soup_fields(content, self.hint)
+        if len(fields) < 3:
+            return False
+        self.fields.update(fields)
+        self.labels.extend(labels)
+        self.last = None if rest else list(fields)[-1]
+        self.body_head = rest
+        return True
+
+    def _continues(self, content):
+        """True when a non-field line is the wrapped end of the last value."""
+        if len(content) > 200 or _MARKER_RE.match(content) or _RULE_RE.match(content):
+            return False
+        value = self.fields[self.last]
+        if self.last == "subject" and self.hint:
+            target, joined = _norm(self.hint), _norm(f"{value} {content}")
+            if target.startswith(joined) and len(joined) > len(_norm(value)):
+                return True
+        depth = self.lines[self.index][0]
+        following = self.index + 1
+        if following < len(self.lines) and self.lines[following][0] == depth:
+            found = field_of(self.lines[following][1].strip())
+            return bool(found) and found[0] not in self.fields
         return False
 
     def _skip_gap(self):
@@ -763,36 +838,41 @@ class _FieldReader:
         return True
 
 
-def _reader(lines, start, allow_gaps):
+def _reader(lines, start, allow_gaps, hint=""):
     """A _FieldReader that has consumed the field lines at ``start``."""
-    reader = _FieldReader(lines, start, allow_gaps)
+    reader = _FieldReader(lines, start, allow_gaps, hint)
     reader.consume()
     return reader
 
 
-def find_block(lines, start=0):
-    """The first header block at or after line ``start``, or None."""
+def find_block(lines, start=0, subject=""):
+    """The first header block at or after line ``start``, or None.
+
+    ``subject`` is the outer Subject: the forwarded subject it shows helps to
+    read a Subject field that wraps or runs into the body.
+    """
+    hint = strip_forward_prefix(subject)
     for index in range(start, len(lines)):
         content = lines[index][1].strip()
         if content:
-            block = _block_at(lines, index, content)
+            block = _block_at(lines, index, content, hint)
             if block:
                 return block
     return None
 
 
-def _block_at(lines, index, content):
+def _block_at(lines, index, content, hint=""):
     """A block starting at line ``index`` (marker, rule or bare fields)."""
     marker = _MARKER_RE.match(content)
     if marker and _marker_rest_ok(marker.group("rest")):
-        return _marker_block(lines, index, marker)
+        return _marker_block(lines, index, marker, hint)
     if _RULE_RE.match(content):
-        reader = _reader(lines, index + 1, allow_gaps=False)
+        reader = _reader(lines, index + 1, allow_gaps=False, hint=hint)
         if "from" in reader.fields and len(reader.fields) >= 2:
             return reader.block(index, "rule")
         return None
     if field_of(content):
-        reader = _reader(lines, index, allow_gaps=False)
+        reader = _reader(lines, index, allow_gaps=False, hint=hint)
         if "from" in reader.fields and len(reader.fields) >= 3:
             return reader.block(index, "bare")
     return None
@@ -815,16 +895,31 @@ def _marker_kind(match):
     return "forward" if _key(match.group("marker")) in FORWARD_MARKERS else "original"
 
 
-def _marker_block(lines, index, match):
-    """The block introduced by a marker line, or None when no sender follows."""
+def _marker_block(lines, index, match, hint=""):
+    """The block introduced by a marker line, or None when no field follows.
+
+    A block without a From line is still the forwarded message (Thunderbird
+    leaves From out when the original had none): its other fields count.
+    """
     kind = _marker_kind(match)
     rest = match.group("rest")
     if rest and not (_MARKER_RE.match(rest) or _MARKER_TAIL_RE.match(rest)):
-        fields, labels = _soup_fields(rest)
-        block = Block(fields, index, index + 1, lines[index][0], kind, labels=labels)
+        fields, labels, head = _soup_fields(rest, hint)
+        block = Block(
+            fields,
+            index,
+            index + 1,
+            lines[index][0],
+            kind,
+            labels=labels,
+            body_head=head,
+        )
     else:
-        block = _reader(lines, index + 1, allow_gaps=True).block(index, kind)
-    return block if "from" in block.fields else None
+        block = _reader(lines, index + 1, allow_gaps=True, hint=hint).block(index, kind)
+    if "from" in block.fields:
+        return block
+    enough = 1 if kind == "forward" else 2
+    return block if len(block.fields) >= enough else None
 
 
 def has_forward_marker(lines):
@@ -948,7 +1043,7 @@ def _name_before(text):
 
 def body_lines(lines, block):
     """The lines of the forwarded body below ``block``, quote level removed."""
-    out = []
+    out = [block.body_head] if block.body_head else []
     for depth, content in lines[block.body_start :]:
         if content.strip() and depth < block.depth:
             break
@@ -1061,12 +1156,12 @@ def find_forward(text, markup=None, subject="", attribution=False, view=None):
 
 def _from_text(sources, subject):
     """A block in the text body (its HTML body cut from the HTML part)."""
-    block = find_block(sources.text_lines)
+    block = find_block(sources.text_lines, subject=subject)
     if block is None:
         return None
     body_html = None
     if sources.markup:
-        html_block = find_block(sources.html[2])
+        html_block = find_block(sources.html[2], subject=subject)
         if (
             html_block
             and html_block.fields.get("from")
@@ -1089,7 +1184,7 @@ def _from_html(sources, subject):
     if not sources.markup:
         return None
     lines = sources.html[2]
-    block = find_block(lines)
+    block = find_block(lines, subject=subject)
     if block is None:
         return None
     info = _info(block, lines, "html", subject, sources.html_body(block))
