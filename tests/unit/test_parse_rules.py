@@ -464,8 +464,16 @@ def test_reply_quoting_original_message_block_is_bcc():
 
 
 def test_unprefixed_reply_by_headers_is_bcc():
+    """A reply goes to the people of the block it quotes (issue 11, item 7:
+    In-Reply-To alone no longer decides, Gmail and Outlook set it on
+    forwards too; see test_parse_classify.py)."""
     body, _date = outlook("en")
-    raw = make("Angebot", body, headers="In-Reply-To: <abc@customer.example>\n")
+    raw = make(
+        "Angebot",
+        body,
+        to="Anna Kunde <anna@customer.example>",
+        headers="In-Reply-To: <abc@customer.example>\n",
+    )
     mail = parse.parse_message(raw)
     assert mail.kind == "bcc" and mail.in_reply_to == "abc@customer.example"
 
