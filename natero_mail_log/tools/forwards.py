@@ -1210,19 +1210,48 @@ class Found:
     at_top: bool = False
 
 
-def is_reply_attribution(content):
-    """True for a line that introduces a reply's quoted text: it ends with a
-    colon and holds a localised "wrote" (``On <date>, <who> wrote:``, a
-    wrapped ``wrote:``), or an address and a date (``2021年10月27日(水)
-    15:14 Kim <kim@x.jp>:``, languages whose clients write no verb)."""
+def is_reply_attribution(lines, index):
+    """True when line ``index`` introduces a reply's quoted text.
+
+    It ends with a colon and holds a localised "wrote" with a date or an
+    address (on the line, or on the line above when Gmail wrapped it), or
+    with deeper-quoted text right below (``Kim wrote:`` then ``> ...``); or,
+    without a verb (languages whose clients write none), an address and a
+    date (``2021年10月27日(水) 15:14 Kim <kim@x.jp>:``).  "See what Kim
+    wrote:" above a forward is none of these.
+    """
+    depth, content = lines[index]
+    content = content.strip()
     if not content or len(content) > _MAX_ATTRIBUTION or content[-1] not in ":：":
         return False
     if _MARKER_RE.match(content) or field_of(content):
         return False
     if _WROTE_RE.search(content):
-        return True
+        above = _nonblank(lines, index, -1)
+        texts = [content] + ([lines[above][1].strip()] if above is not None else [])
+        if any(_dated_or_addressed(text) for text in texts):
+            return True
+        below = _nonblank(lines, index, 1)
+        return below is not None and lines[below][0] > depth
     address = addresses.ADDRESS_RE.search(content)
     return bool(address) and dates.parse_loose(content[: address.start()]) is not None
+
+
+def _nonblank(lines, index, step):
+    """The nearest non-blank line above (step -1) or below (1) ``index``."""
+    index += step
+    while 0 <= index < len(lines):
+        if lines[index][1].strip():
+            return index
+        index += step
+    return None
+
+
+def _dated_or_addressed(text):
+    """True when ``text`` holds an address or a date."""
+    if addresses.ADDRESS_RE.search(text):
+        return True
+    return dates.parse_loose(_WROTE_RE.sub(" ", text).strip(" :：")) is not None
 
 
 def quoted_history(lines, index, depth):
@@ -1231,11 +1260,11 @@ def quoted_history(lines, index, depth):
     (``>``) below other quoted text.  A forwarded block sits right below the
     new text, at its own depth."""
     intro = _intro_line(lines, index)
-    for number, (line_depth, content) in enumerate(lines[:index]):
-        content = content.strip()
-        if not content:
+    for number in range(index):
+        line_depth, content = lines[number]
+        if not content.strip():
             continue
-        if line_depth <= depth and is_reply_attribution(content):
+        if line_depth <= depth and is_reply_attribution(lines, number):
             return True
         if depth and line_depth and number != intro:
             return True

@@ -239,3 +239,16 @@ def test_forward_prefix_over_an_attribution_header_with_a_nested_block():
     mail = classify("FW: Prices 2022", body)
     assert mail.forward.from_addr == "kim@customer.example"
     assert mail.forward.deepest_from == "zed@other.example"
+
+
+def test_note_ending_in_wrote_is_no_attribution():
+    """A note above a forward may end with "wrote:" without being a reply's
+    attribution line (no date, no address, no quoted text below)."""
+    body = (
+        "See what Kim wrote:\n\n---------- Forwarded message ---------\n"
+        "From: Kim Customer <kim@customer.example>\n"
+        "Date: Wed, Oct 27, 2021 at 3:14 PM\nSubject: Prices 2022\n"
+        "To: <sam@vendor.example>\n\nCould you send the new prices?\n"
+    )
+    mail = classify("Prices 2022", body, headers=THREAD)
+    assert (mail.kind, mail.forward.from_addr) == ("forward", "kim@customer.example")
