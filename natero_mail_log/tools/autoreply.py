@@ -181,10 +181,13 @@ def _autoreply_header(headers):
     return None
 
 
-def sender_locals(from_value):
-    """Local parts (lower case) a From value names, read loosely: the
-    addresses in it, a domain-less ``<MAILER-DAEMON>``, and for an empty or
-    domain-less address the display name (``MAILER-DAEMON <>``)."""
+def sender_locals(from_value, address=""):
+    """Local parts (lower case) a From value names, read loosely: its bare
+    ``address`` when the caller has it, else the addresses in it, a
+    domain-less ``<MAILER-DAEMON>``, and for an empty or domain-less address
+    the display name (``MAILER-DAEMON <>``)."""
+    if address:
+        return [address.rpartition("@")[0].lower()]
     value = (from_value or "").strip()
     found = [a.rpartition("@")[0].lower() for a in addresses.find_all(value)]
     if found:
@@ -197,12 +200,12 @@ def sender_locals(from_value):
     return found
 
 
-def is_daemon(from_value):
-    """True when a From value names a mail daemon (mailer-daemon, postmaster,
-    "Mail Delivery System <>"...)."""
+def is_daemon(from_value, address=""):
+    """True when a From value (or its bare ``address``) names a mail daemon
+    (mailer-daemon, postmaster, "Mail Delivery System <>"...)."""
     return any(
         local in DAEMON_LOCAL_PARTS or local in DAEMON_NAMES
-        for local in sender_locals(from_value)
+        for local in sender_locals(from_value, address)
     )
 
 
@@ -223,14 +226,14 @@ def _failed_recipients(headers):
 
 def _daemon_sender(headers):
     """A bounce from a mail daemon; a no-reply sender returning a message."""
-    from_value = headers.get("from") or headers.get("from-address") or ""
-    for local in sender_locals(from_value):
+    locals_ = sender_locals(headers.get("from"), headers.get("from-address"))
+    for local in locals_:
         if local in DAEMON_LOCAL_PARTS or local in DAEMON_NAMES:
             return f"bounce ({local})"
-    returned = RETURNED_TYPES.intersection(headers.get("part-types") or ())
-    for local in sender_locals(from_value):
-        if returned and _NO_REPLY_RE.match(local):
-            return f"bounce ({local} returning the message)"
+    if RETURNED_TYPES.intersection(headers.get("part-types") or ()):
+        for local in locals_:
+            if _NO_REPLY_RE.match(local):
+                return f"bounce ({local} returning the message)"
     return None
 
 

@@ -1423,6 +1423,9 @@ def _from_attribution(sources, subject, top_only=False, before=None):
             if before.info.source != source:
                 continue
             limit = _block_start(lines, before)
+        elif top_only:
+            first = _nonblank(lines, -1, 1)
+            limit = 0 if first is None else first + 2
         else:
             limit = 300
         block = find_attribution(lines, limit)

@@ -234,7 +234,7 @@ class _Headers:
         for name, value in getaddresses(
             [v for header in names for v in self.all(header)]
         ):
-            address = addresses.normalize(value)
+            address = (addresses.split(value) or [""])[0]
             if address and name.strip() and address not in found:
                 found[address] = name.strip()
         return found
@@ -369,7 +369,7 @@ def _classify(facts):
     if reason:
         return "auto", reason, None, False
     kind, reason, info, unparsed = _classify_sent(facts)
-    if info is not None and autoreply.is_daemon(info.from_raw):
+    if info is not None and autoreply.is_daemon(info.from_raw, info.from_addr):
         return "auto", "forwarded bounce (from a mail daemon)", None, False
     return kind, reason, info, unparsed
 
