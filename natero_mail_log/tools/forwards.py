@@ -333,7 +333,7 @@ LANGUAGES = {
         "date": ("Päivämäärä", "Päiväys", "Lähetetty"),
         "subject": ("Aihe",),
         "forward_prefixes": ("VL", "Välitetty", "Vl"),
-        "reply_prefixes": ("Vast", "Vastaus"),
+        "reply_prefixes": ("VS", "Vast", "Vastaus"),
         "wrote": ("kirjoitti",),
     },
     "et": {
@@ -346,7 +346,7 @@ LANGUAGES = {
         "date": ("Kuupäev", "Saadetud"),
         "subject": ("Teema",),
         "forward_prefixes": ("Edasi", "Fw"),
-        "reply_prefixes": ("Vastus"),
+        "reply_prefixes": ("Vastus", "Vs"),
         "wrote": ("kirjutas",),
     },
     "pl": {
@@ -650,6 +650,9 @@ _ALL_LABELS = sorted(
 FORWARD_MARKERS = frozenset(_key(m) for m in _table("forward_markers"))
 FORWARD_PREFIXES = frozenset(_key(p) for p in _table("forward_prefixes"))
 REPLY_PREFIXES = frozenset(_key(p) for p in _table("reply_prefixes"))
+# A forward in one language and a reply in another ("VS": Norwegian and Danish
+# forward, Finnish and Estonian reply): no evidence, the body decides.
+AMBIGUOUS_PREFIXES = FORWARD_PREFIXES & REPLY_PREFIXES
 
 _COLON = r"[ \t\u00a0\u202f]*[:：]"
 _FIELD_RE = re.compile(
@@ -736,6 +739,8 @@ def subject_kind(subject):
     if not match:
         return None
     word = _key(match.group("word"))
+    if word in AMBIGUOUS_PREFIXES:
+        return None
     if word in FORWARD_PREFIXES:
         return "forward"
     if word in REPLY_PREFIXES:

@@ -252,3 +252,25 @@ def test_note_ending_in_wrote_is_no_attribution():
     )
     mail = classify("Prices 2022", body, headers=THREAD)
     assert (mail.kind, mail.forward.from_addr) == ("forward", "kim@customer.example")
+
+
+def test_language_table_entries_are_tuples_of_words():
+    """A one-word entry written without its comma would be read letter by
+    letter (single-letter prefixes)."""
+    for code, lang in TOOLS.forwards.LANGUAGES.items():
+        for key, values in lang.items():
+            assert isinstance(values, tuple), (code, key)
+            assert all(isinstance(v, str) and v.strip() for v in values), (code, key)
+    short = {p for p in TOOLS.forwards.REPLY_PREFIXES | TOOLS.forwards.FORWARD_PREFIXES}
+    assert {p for p in short if len(p) == 1} == {"r", "i"}  # Italian R: and I:
+
+
+@pytest.mark.parametrize(
+    ("to", "kind"),
+    [(LOG, "forward"), ("Kim Customer <kim@customer.example>", "bcc")],
+)
+def test_prefix_forward_in_one_language_reply_in_another(to, kind):
+    """ "VS:" forwards in Norwegian and Danish, answers in Finnish: the body
+    decides (here an Outlook block, sent to the log or back to its sender)."""
+    body = OUTLOOK_REPLY.replace("Yes, 10 licences.", "Katso alta.")
+    assert classify("VS: Prices 2022", body, to=to).kind == kind
