@@ -910,6 +910,8 @@ class _FieldReader:
 
     def _take_soup(self, content):
         """All fields on one line below a marker (Samsung Email's HTML)."""
+        if content.count(":") + content.count("：") < 3:
+            return False
         fields, labels, rest = _soup_fields(content, self.hint)
         if len(fields) < 3:
             return False
