@@ -1,10 +1,18 @@
 """E-mail address helpers (SPEC L2/L3): normalising, splitting, domains.
 
-Pure Python, no Odoo import.  Addresses are returned bare and lower-case
-(``"John <John@Acme.COM>"`` -> ``"john@acme.com"``); anything that does not look
-like an address gives ``""`` (``normalize``) or is left out (``split``).
+Pure Python, no Odoo import.  Addresses are returned bare and in Odoo's
+normal form (``odoo.tools.email_normalize``, which fills
+``res.partner.email_normalized``): the domain in lower case, the local part in
+lower case only when it is ASCII (``"John <John@Acme.COM>"`` ->
+``"john@acme.com"``, ``"Jöhn@Example.com"`` -> ``"Jöhn@example.com"``).
+``normalize`` gives exactly what Odoo's ``email_normalize(value, strict=False)``
+gives (``""`` for False), quirks included; ``split`` and ``find_all`` read
+header values and free text more leniently but put every address they find in
+the same form.  Anything that does not look like an address gives ``""``
+(``normalize``) or is left out (``split``).
 """
 
+import email.utils
 import re
 from email.errors import MessageError
 from email.header import decode_header, make_header
@@ -20,6 +28,8 @@ ADDRESS_RE = re.compile(
 # "addr<mailto:addr>": the link target duplicates the address shown before it.
 _MAILTO_AFTER_ADDR_RE = re.compile(rf"(@{_DOMAIN})<mailto:[^>\s]*>", re.IGNORECASE)
 _QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+# Odoo's fallback scan (odoo.tools.mail.email_re) for "@domain"-only results.
+_ODOO_SCAN_RE = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,63}")
 _MAX_VALUE = 20000
 
 FREE_MAIL_DOMAINS = frozenset(
@@ -146,12 +156,23 @@ def decode_words(value):
         return value
 
 
+def odoo_case(address):
+    """Odoo's case rule for one bare address: the domain in lower case, the
+    local part in lower case only when it is ASCII (SMTPUTF8 local parts are
+    kept as written)."""
+    local, at, domain = address.rpartition("@")
+    if local.isascii():
+        local = local.lower()
+    return local + at + domain.lower()
+
+
 def _clean(local, domain):
-    """Lower-case and trim one matched address; '' when it is not plausible."""
-    address = f"{local}@{domain}".lower().strip(".-")
+    """Trim one matched address and apply Odoo's case rule; '' when it is
+    not plausible."""
+    address = f"{local}@{domain}".strip(".-")
     if len(address) > 254 or ".." in address:
         return ""
-    return address
+    return odoo_case(address)
 
 
 def find_all(text):
@@ -182,12 +203,47 @@ def split(header_value):
     return find_all(_QUOTED_RE.sub('""', value))
 
 
-def normalize(addr):
-    """The bare lower-case address in ``addr`` ('' when there is none)."""
+def _getaddresses(value):
+    """``email.utils.getaddresses`` in its lenient mode, as Odoo calls it."""
+    if hasattr(email.utils, "supports_strict_parsing"):
+        return email.utils.getaddresses([value], strict=False)
+    return email.utils.getaddresses([value])
+
+
+def _odoo_candidates(text):
+    """The addresses Odoo's ``email_split`` finds in ``text``, in order."""
+    pairs = [(name, addr) for name, addr in _getaddresses(text) if "@" in addr]
+    if any(addr.startswith("@") for _name, addr in pairs):
+        # A lone "@domain": Odoo scans the text with its simple pattern instead.
+        scanned = [a for a in _ODOO_SCAN_RE.findall(text) if not a.startswith("@")]
+        if scanned:
+            return scanned
+    return [addr if name else _spaced(addr) for name, addr in pairs]
+
+
+def _spaced(addr):
+    """Odoo's repair of ``name addr@x`` read as one nameless address: re-read
+    it with the spaces as separators and keep the last part holding an "@"."""
+    if " " not in addr:
+        return addr
+    parts = [part for _name, part in _getaddresses(addr.replace(" ", ","))]
+    with_at = [part for part in parts if part and "@" in part]
+    return with_at[-1] if with_at else addr
+
+
+def normalize(addr, strict=False):
+    """The address in ``addr`` in Odoo's normal form ('' when there is none).
+
+    Same result as ``odoo.tools.email_normalize(addr, strict)`` (``""`` for
+    False): the first address (``strict``: the only one, else ``""``),
+    domain lower-cased, local part lower-cased when ASCII.
+    """
     if not addr:
         return ""
-    found = split(addr)
-    return found[0] if found else ""
+    found = _odoo_candidates(str(addr))
+    if not found or (strict and len(found) != 1):
+        return ""
+    return odoo_case(found[0])
 
 
 def display_name(value):

@@ -13,9 +13,13 @@ The layouts below are all read by the same scanner (``find_block``):
 
 * a *marker* line (``LANGUAGES[lang]["forward_markers"]`` / ``"original_markers"``),
   possibly wrapped in dashes or quoted with ``>``, then the fields (Gmail, Apple
-  Mail, Thunderbird, Yahoo, Outlook "-----Original Message-----", IONOS, MailMate,
-  Sparrow, Mail.ru, HubSpot, eM Client); Yahoo writes all fields on the marker
-  line itself (``----- Forwarded Message ----- From: ...To: ...Subject: ...``);
+  Mail, Thunderbird, Yahoo, Samsung, Windows Live Mail, Outlook "-----Original
+  Message-----", IONOS, MailMate, Sparrow, Mail.ru, HubSpot, eM Client); Yahoo
+  writes all fields on the marker line itself (``----- Forwarded Message -----
+  From: ...To: ...Subject: ...``), Samsung Email's HTML may write them and the
+  body on one line (the Subject then ends where the outer Subject's forwarded
+  subject ends); a block under a marker needs no From line (Thunderbird leaves
+  it out when the original had none);
 * an underscore rule ``________________________________`` then the fields
   (Outlook.com, Outlook desktop replies);
 * a bare run of at least three fields including the sender (Outlook 2013-2019/365
@@ -25,8 +29,16 @@ The layouts below are all read by the same scanner (``find_block``):
   colon that holds a localised "wrote" and a date, in any word order), used only
   for mails whose subject says "forward" (Outlook for Mac forwards).
 
+A value may wrap onto the next line (Gmail's and Outlook's plain text): the line
+continues it when the value is open (``<``, ``"``, a trailing comma), when it
+completes the subject the outer Subject shows, or when a new field follows.
+
 Month names that mean different months in different languages ("listopad") are
 read in the language of the block's labels (``dates.parse_loose``).
+
+``find_forward`` also tells where the block sits (``Found``): inside a reply's
+quoted history (below an "On ... wrote:" line, or quoted below other quoted
+text) or right below the new text, and whether anything is written above it.
 
 HTML bodies are rendered to lines first (``htmltext.render``) and go through the
 same scanner; the HTML below the block is cut from the tree for ``body_html``.
@@ -51,16 +63,23 @@ LANGUAGES = {
             "Forwarded e-mail",
             "Forwarded email",
             "Forwarded mail",
+            "Forwarded Message",
+            "Begin forwarded e-mail",
         ),
-        "original_markers": ("Original Message", "Original e-mail"),
+        "original_markers": (
+            "Original Message",
+            "Original e-mail",
+            "Original message",
+            "Original mail",
+        ),
         "from": ("From",),
         "to": ("To",),
         "cc": ("Cc",),
         "bcc": ("Bcc",),
-        "date": ("Date", "Sent", "Sent on"),
+        "date": ("Date", "Sent", "Sent on", "Sent at", "Sent date"),
         "subject": ("Subject",),
-        "forward_prefixes": ("Fwd", "Fw", "Fwrd"),
-        "reply_prefixes": ("Re",),
+        "forward_prefixes": ("Fwd", "Fw", "Fwrd", "FW", "FWD", "Forward"),
+        "reply_prefixes": ("Re", "RE", "Reply"),
         "wrote": ("wrote",),
     },
     "de": {
@@ -68,20 +87,23 @@ LANGUAGES = {
             "Weitergeleitete Nachricht",
             "Anfang der weitergeleiteten Nachricht",
             "Weitergeleitete E-Mail",
+            "Anfang der weitergeleiteten E-Mail",
+            "Weitergeleitete Mitteilung",
         ),
         "original_markers": (
             "Ursprüngliche Nachricht",
             "Original-Nachricht",
             "Originalnachricht",
+            "Ursprüngliche E-Mail",
         ),
-        "from": ("Von",),
+        "from": ("Von", "Absender"),
         "to": ("An",),
-        "cc": ("Kopie", "Kopie (CC)", "CC"),
+        "cc": ("Kopie", "Kopie (CC)", "CC", "Cc", "Kopie an"),
         "bcc": ("Bcc", "Blindkopie"),
-        "date": ("Datum", "Gesendet"),
+        "date": ("Datum", "Gesendet", "Gesendet am", "Datum gesendet"),
         "subject": ("Betreff",),
-        "forward_prefixes": ("WG", "Wtrlt"),
-        "reply_prefixes": ("AW", "Antw"),
+        "forward_prefixes": ("WG", "Wtrlt", "Weitergeleitet", "Wg"),
+        "reply_prefixes": ("AW", "Antw", "Antwort", "Aw"),
         "wrote": ("schrieb", "geschrieben"),
     },
     "fr": {
@@ -91,20 +113,28 @@ LANGUAGES = {
             "Message transmis",
             "Début du message transféré",
             "Message réexpédié",
+            "Courriel transféré",
+            "E-mail transféré",
         ),
         "original_markers": (
             "Message d'origine",
             "Message original",
             "Message d’origine",
+            "Courriel d'origine",
+            "Message initial",
         ),
         "from": ("De", "Expéditeur"),
-        "to": ("À", "A", "Pour", "Destinataire"),
+        "to": ("À", "A", "Pour", "Destinataire", "Envoyé à", "Destinataires"),
         "cc": ("Cc", "Copie à", "Copie"),
         "bcc": ("Cci",),
-        "date": ("Date", "Envoyé", "Envoyé le"),
-        "subject": ("Objet", "Sujet"),
-        "forward_prefixes": ("Tr", "Trans"),
-        "reply_prefixes": ("Rép", "Rep"),
+        "date": ("Date", "Envoyé", "Envoyé le", "Date d'envoi"),
+        "subject": ("Objet", "Sujet", "Objet du message"),
+        "forward_prefixes": ("Tr", "Trans", "TR", "Transf", "Fwd"),
+        "reply_prefixes": (
+            "Rép",
+            "Rep",
+            "Réponse",
+        ),
         "wrote": ("a écrit",),
     },
     "es": {
@@ -112,16 +142,22 @@ LANGUAGES = {
             "Mensaje reenviado",
             "Inicio del mensaje reenviado",
             "Comienzo del mensaje reenviado",
+            "Correo reenviado",
+            "Inicio del correo reenviado",
         ),
-        "original_markers": ("Mensaje original",),
-        "from": ("De",),
-        "to": ("Para",),
+        "original_markers": (
+            "Mensaje original",
+            "Mensaje de origen",
+            "Correo original",
+        ),
+        "from": ("De", "Remitente", "Enviado por"),
+        "to": ("Para", "Destinatario", "Destinatarios", "A"),
         "cc": ("CC", "Copia"),
         "bcc": ("CCO",),
         "date": ("Fecha", "Enviado", "Enviado el"),
         "subject": ("Asunto",),
-        "forward_prefixes": ("RV", "Reenv", "Rv"),
-        "reply_prefixes": ("RE", "Resp"),
+        "forward_prefixes": ("RV", "Reenv", "Rv", "Reenviado", "Reenvío"),
+        "reply_prefixes": ("RE", "Resp", "Respuesta", "Rta"),
         "wrote": ("escribió",),
     },
     "pt": {
@@ -130,29 +166,51 @@ LANGUAGES = {
             "Início da mensagem encaminhada",
             "Início da mensagem reencaminhada",
             "Mensagem reencaminhada",
+            "E-mail encaminhado",
+            "Início do e-mail encaminhado",
         ),
-        "original_markers": ("Mensagem original",),
-        "from": ("De",),
-        "to": ("Para",),
+        "original_markers": (
+            "Mensagem original",
+            "Mensagem de origem",
+            "E-mail original",
+        ),
+        "from": ("De", "Remetente", "Enviado por"),
+        "to": ("Para", "Destinatário", "Destinatários", "A"),
         "cc": ("Cc", "Cópia"),
         "bcc": ("Cco",),
-        "date": ("Data", "Enviada", "Enviado", "Enviada em"),
+        "date": (
+            "Data",
+            "Enviada",
+            "Enviado",
+            "Enviada em",
+            "Enviado em",
+            "Data de envio",
+        ),
         "subject": ("Assunto",),
-        "forward_prefixes": ("Enc", "Encaminhar"),
-        "reply_prefixes": ("Res", "Resp"),
+        "forward_prefixes": ("Enc", "Encaminhar", "ENC", "Reenc", "Encaminhado"),
+        "reply_prefixes": ("Res", "Resp", "RES", "Resposta", "RESP"),
         "wrote": ("escreveu",),
     },
     "it": {
-        "forward_markers": ("Messaggio inoltrato", "Inizio messaggio inoltrato"),
-        "original_markers": ("Messaggio originale",),
+        "forward_markers": (
+            "Messaggio inoltrato",
+            "Inizio messaggio inoltrato",
+            "E-mail inoltrata",
+            "Inizio del messaggio inoltrato",
+        ),
+        "original_markers": (
+            "Messaggio originale",
+            "Messaggio di origine",
+            "E-mail originale",
+        ),
         "from": ("Da", "Mittente"),
         "to": ("A", "Destinatario", "Destinatari"),
         "cc": ("Cc", "Copia"),
         "bcc": ("Ccn",),
-        "date": ("Data", "Inviato", "Inviato il"),
+        "date": ("Data", "Inviato", "Inviato il", "Inviata", "Data invio"),
         "subject": ("Oggetto",),
-        "forward_prefixes": ("I", "Inoltro"),
-        "reply_prefixes": ("R", "Rif", "Ris"),
+        "forward_prefixes": ("I", "Inoltro", "Inoltrato", "Fw"),
+        "reply_prefixes": ("R", "Rif", "Ris", "RIF", "Risposta", "RIS"),
         "wrote": ("ha scritto", "scrive"),
     },
     "nl": {
@@ -160,16 +218,31 @@ LANGUAGES = {
             "Doorgestuurd bericht",
             "Begin doorgestuurd bericht",
             "Doorgestuurde e-mail",
+            "Doorgestuurd e-mailbericht",
+            "Begin van doorgestuurd bericht",
         ),
-        "original_markers": ("Oorspronkelijk bericht", "Origineel bericht"),
-        "from": ("Van",),
-        "to": ("Aan",),
+        "original_markers": (
+            "Oorspronkelijk bericht",
+            "Origineel bericht",
+            "Originele bericht",
+            "Oorspronkelijke bericht",
+        ),
+        "from": ("Van", "Afzender"),
+        "to": ("Aan", "Ontvanger", "Ontvangers"),
         "cc": ("Cc", "Kopie"),
         "bcc": ("Bcc",),
-        "date": ("Datum", "Verzonden", "Verstuurd"),
+        "date": ("Datum", "Verzonden", "Verstuurd", "Verzonden op", "Verstuurd op"),
         "subject": ("Onderwerp",),
-        "forward_prefixes": ("Doorst", "Fw"),
-        "reply_prefixes": ("Antw", "Re"),
+        "forward_prefixes": (
+            "Doorst",
+            "Fw",
+            "Doorgestuurd",
+        ),
+        "reply_prefixes": (
+            "Antw",
+            "Re",
+            "Antwoord",
+        ),
         "wrote": ("schreef", "geschreven"),
     },
     "nb": {
@@ -178,16 +251,22 @@ LANGUAGES = {
             "Videresendt e-post",
             "Videresendt e-postmelding",
             "Start på videresendt melding",
+            "Begynnelse på videresendt melding",
         ),
-        "original_markers": ("Opprinnelig melding", "Original melding"),
-        "from": ("Fra",),
-        "to": ("Til",),
+        "original_markers": (
+            "Opprinnelig melding",
+            "Original melding",
+            "Opprinnelig e-post",
+            "Originalmelding",
+        ),
+        "from": ("Fra", "Avsender"),
+        "to": ("Til", "Mottaker", "Mottakere"),
         "cc": ("Kopi", "Kopi til", "Cc"),
         "bcc": ("Blindkopi",),
-        "date": ("Dato", "Sendt"),
+        "date": ("Dato", "Sendt", "Sendt dato", "Sendt den"),
         "subject": ("Emne",),
-        "forward_prefixes": ("VS", "Videresend", "Vidersend"),
-        "reply_prefixes": ("SV", "Svar"),
+        "forward_prefixes": ("VS", "Videresend", "Vidersend", "Vs", "Videresendt"),
+        "reply_prefixes": ("SV", "Svar", "Sv"),
         "wrote": ("skrev",),
     },
     "da": {
@@ -195,16 +274,24 @@ LANGUAGES = {
             "Videresendt meddelelse",
             "Videresendt besked",
             "Start på videresendt besked",
+            "Videresendt mail",
+            "Videresendt e-mail",
+            "Start på videresendt meddelelse",
         ),
-        "original_markers": ("Oprindelig meddelelse", "Original meddelelse"),
-        "from": ("Fra",),
-        "to": ("Til",),
+        "original_markers": (
+            "Oprindelig meddelelse",
+            "Original meddelelse",
+            "Originalmeddelelse",
+            "Oprindelig mail",
+        ),
+        "from": ("Fra", "Afsender"),
+        "to": ("Til", "Modtager", "Modtagere"),
         "cc": ("Cc", "Kopi", "Kopi til"),
         "bcc": ("Bcc",),
-        "date": ("Dato", "Sendt"),
+        "date": ("Dato", "Sendt", "Sendt den"),
         "subject": ("Emne",),
-        "forward_prefixes": ("VS", "Videresend"),
-        "reply_prefixes": ("SV",),
+        "forward_prefixes": ("VS", "Videresend", "Videresendt", "Vs"),
+        "reply_prefixes": ("SV", "Sv", "Svar"),
         "wrote": ("skrev",),
     },
     "sv": {
@@ -212,20 +299,32 @@ LANGUAGES = {
             "Vidarebefordrat meddelande",
             "Vidarebefordrat brev",
             "Början på vidarebefordrat brev",
+            "Vidarebefordrat mejl",
+            "Vidarebefordrat e-postmeddelande",
+            "Början av vidarebefordrat meddelande",
         ),
-        "original_markers": ("Ursprungligt meddelande",),
-        "from": ("Från",),
-        "to": ("Till",),
+        "original_markers": (
+            "Ursprungligt meddelande",
+            "Originalmeddelande",
+            "Ursprungligt mejl",
+        ),
+        "from": ("Från", "Avsändare"),
+        "to": ("Till", "Mottagare"),
         "cc": ("Kopia",),
         "bcc": ("Hemlig kopia",),
-        "date": ("Datum", "Skickat"),
+        "date": ("Datum", "Skickat", "Skickat den", "Skickades"),
         "subject": ("Ämne",),
-        "forward_prefixes": ("VB", "Vb"),
-        "reply_prefixes": ("SV",),
+        "forward_prefixes": ("VB", "Vb", "Vidarebefordrat"),
+        "reply_prefixes": ("SV", "Sv", "Svar"),
         "wrote": ("skrev",),
     },
     "fi": {
-        "forward_markers": ("Välitetty viesti", "Edelleenlähetetty viesti"),
+        "forward_markers": (
+            "Välitetty viesti",
+            "Edelleenlähetetty viesti",
+            "Välitetty viesti alkaa",
+            "Edelleenlähetetty sähköposti",
+        ),
         "original_markers": ("Alkuperäinen viesti",),
         "from": ("Lähettäjä",),
         "to": ("Vastaanottaja",),
@@ -233,8 +332,8 @@ LANGUAGES = {
         "bcc": ("Piilokopio",),
         "date": ("Päivämäärä", "Päiväys", "Lähetetty"),
         "subject": ("Aihe",),
-        "forward_prefixes": ("VL",),
-        "reply_prefixes": (),
+        "forward_prefixes": ("VL", "Välitetty", "Vl"),
+        "reply_prefixes": ("VS", "Vast", "Vastaus"),
         "wrote": ("kirjoitti",),
     },
     "et": {
@@ -246,8 +345,8 @@ LANGUAGES = {
         "bcc": ("Pimekoopia",),
         "date": ("Kuupäev", "Saadetud"),
         "subject": ("Teema",),
-        "forward_prefixes": (),
-        "reply_prefixes": (),
+        "forward_prefixes": ("Edasi", "Fw"),
+        "reply_prefixes": ("Vastus", "Vs"),
         "wrote": ("kirjutas",),
     },
     "pl": {
@@ -257,6 +356,7 @@ LANGUAGES = {
             "Wiadomość przesłana dalej",
             "Treść przekazanej wiadomości",
             "Początek przekazywanej wiadomości",
+            "Przesłana wiadomość",
         ),
         "original_markers": ("Oryginalna wiadomość", "Wiadomość oryginalna"),
         "from": ("Od", "Nadawca"),
@@ -265,8 +365,8 @@ LANGUAGES = {
         "bcc": ("UDW",),
         "date": ("Data", "Wysłano", "Wysłane"),
         "subject": ("Temat",),
-        "forward_prefixes": ("PD", "Prześlij dalej"),
-        "reply_prefixes": ("Odp",),
+        "forward_prefixes": ("PD", "Prześlij dalej", "Fw", "Przekaż"),
+        "reply_prefixes": ("Odp", "ODP", "Odpowiedź"),
         "wrote": ("napisał(a)", "napisał", "napisała", "pisze"),
     },
     "cs": {
@@ -282,8 +382,8 @@ LANGUAGES = {
         "bcc": ("Skrytá kopie",),
         "date": ("Datum", "Odesláno"),
         "subject": ("Předmět",),
-        "forward_prefixes": ("PŘ",),
-        "reply_prefixes": ("Odp",),
+        "forward_prefixes": ("PŘ", "Fw", "Přeposláno"),
+        "reply_prefixes": ("Odp", "RE", "Odpověď"),
         "wrote": ("napsal(a)", "napsal", "napsala"),
     },
     "sk": {
@@ -299,8 +399,8 @@ LANGUAGES = {
         "bcc": ("Skrytá kópia",),
         "date": ("Dátum", "Odoslané"),
         "subject": ("Predmet",),
-        "forward_prefixes": (),
-        "reply_prefixes": ("Odp",),
+        "forward_prefixes": ("Fw", "Preposlané"),
+        "reply_prefixes": ("Odp", "Re", "Odpoveď"),
         "wrote": ("napísal(a)", "napísal", "napísala"),
     },
     "hr": {
@@ -316,8 +416,8 @@ LANGUAGES = {
         "bcc": ("Skrivena kopija",),
         "date": ("Datum", "Poslano"),
         "subject": ("Predmet", "Naslov"),
-        "forward_prefixes": (),
-        "reply_prefixes": (),
+        "forward_prefixes": ("Proslijeđeno", "Fw"),
+        "reply_prefixes": ("Odg", "Odgovor"),
         "wrote": ("je napisao", "je napisala", "napisao", "napisala"),
     },
     "hu": {
@@ -329,8 +429,8 @@ LANGUAGES = {
         "bcc": ("Titkos másolat",),
         "date": ("Dátum", "Elküldve", "Küldve"),
         "subject": ("Tárgy",),
-        "forward_prefixes": (),
-        "reply_prefixes": (),
+        "forward_prefixes": ("TOV", "Továbbítás"),
+        "reply_prefixes": ("VÁ", "Válasz"),
         "wrote": ("ezt írta", "írta"),
     },
     "ro": {
@@ -346,8 +446,8 @@ LANGUAGES = {
         "bcc": ("Bcc",),
         "date": ("Dată", "Data", "Trimis"),
         "subject": ("Subiect", "Subiectul"),
-        "forward_prefixes": (),
-        "reply_prefixes": (),
+        "forward_prefixes": ("Redirecționat", "Fw"),
+        "reply_prefixes": ("Răspuns", "RE"),
         "wrote": ("a scris",),
     },
     "tr": {
@@ -365,8 +465,8 @@ LANGUAGES = {
         "bcc": ("Gizli",),
         "date": ("Tarih", "Gönderilen", "Gönderildi"),
         "subject": ("Konu",),
-        "forward_prefixes": ("İLT",),
-        "reply_prefixes": ("YNT",),
+        "forward_prefixes": ("İLT", "İlt", "Fw"),
+        "reply_prefixes": ("YNT", "Ynt", "Cevap"),
         "wrote": ("yazdı",),
     },
     "ru": {
@@ -376,6 +476,9 @@ LANGUAGES = {
             "Переадресованное сообщение",
             "Начало переадресованного сообщения",
             "Начало пересылаемого сообщения",
+            "Перенаправленное сообщение",
+            "Переадресованное письмо",
+            "Пересланное письмо",
         ),
         "original_markers": ("Исходное сообщение", "Исходное письмо"),
         "from": ("От", "От кого", "Отправитель"),
@@ -385,7 +488,11 @@ LANGUAGES = {
         "date": ("Дата", "Отправлено"),
         "subject": ("Тема",),
         "forward_prefixes": ("Пересл", "Переслать"),
-        "reply_prefixes": ("Ответ", "Отв"),
+        "reply_prefixes": (
+            "Ответ",
+            "Отв",
+            "RE",
+        ),
         "wrote": ("написал(а)", "написал", "написала", "пишет"),
     },
     "uk": {
@@ -403,8 +510,8 @@ LANGUAGES = {
         "bcc": ("Прихована копія",),
         "date": ("Дата", "Надіслано", "Відправлено"),
         "subject": ("Тема",),
-        "forward_prefixes": (),
-        "reply_prefixes": ("Відп",),
+        "forward_prefixes": ("Пересл", "Переслати"),
+        "reply_prefixes": ("Відп", "Відповідь"),
         "wrote": ("написав", "написала", "пише"),
     },
     "ja": {
@@ -421,7 +528,7 @@ LANGUAGES = {
         "date": ("日付", "送信日時", "日時"),
         "subject": ("件名",),
         "forward_prefixes": ("転送",),
-        "reply_prefixes": ("返信",),
+        "reply_prefixes": ("返信", "Re"),
         "wrote": (),
     },
     "zh": {
@@ -433,7 +540,7 @@ LANGUAGES = {
         "bcc": ("密送",),
         "date": ("日期", "发送时间", "時間"),
         "subject": ("主题", "主旨"),
-        "forward_prefixes": ("转发", "轉寄"),
+        "forward_prefixes": ("转发", "轉寄", "Fw"),
         "reply_prefixes": ("回复", "答复", "回覆"),
         "wrote": (),
     },
@@ -543,6 +650,9 @@ _ALL_LABELS = sorted(
 FORWARD_MARKERS = frozenset(_key(m) for m in _table("forward_markers"))
 FORWARD_PREFIXES = frozenset(_key(p) for p in _table("forward_prefixes"))
 REPLY_PREFIXES = frozenset(_key(p) for p in _table("reply_prefixes"))
+# A forward in one language and a reply in another ("VS": Norwegian and Danish
+# forward, Finnish and Estonian reply): no evidence, the body decides.
+AMBIGUOUS_PREFIXES = FORWARD_PREFIXES & REPLY_PREFIXES
 
 _COLON = r"[ \t\u00a0\u202f]*[:：]"
 _FIELD_RE = re.compile(
@@ -606,6 +716,7 @@ class ForwardInfo:
     body_text: str
     source: str
     deepest_from: str | None = None
+    from_raw: str = ""  # the sender as written in the block
 
 
 @dataclass
@@ -619,6 +730,7 @@ class Block:
     kind: str
     date_raw: str = ""
     labels: tuple = ()
+    body_head: str = ""  # the body's start, on the block's last line (soup)
 
 
 def subject_kind(subject):
@@ -627,6 +739,8 @@ def subject_kind(subject):
     if not match:
         return None
     word = _key(match.group("word"))
+    if word in AMBIGUOUS_PREFIXES:
+        return None
     if word in FORWARD_PREFIXES:
         return "forward"
     if word in REPLY_PREFIXES:
@@ -668,16 +782,47 @@ def field_of(content):
     return LABELS[key], match.group("value").strip(), key
 
 
-def _soup_fields(text):
-    """Fields written on one line, label after label (Yahoo); (fields, labels)."""
+def _soup_fields(text, hint=""):
+    """Fields written on one line, label after label (Yahoo, Samsung);
+    (fields, labels, the text after the last value when it is cut)."""
     matches = list(_SOUP_RE.finditer(text))
-    fields, labels = {}, []
+    fields, labels, last = {}, [], None
     for match, following in zip(matches, matches[1:] + [None], strict=False):
         end = following.start() if following else len(text)
         key = _key(match.group("label"))
         labels.append(key)
-        fields.setdefault(LABELS[key], text[match.end() : end].strip())
-    return fields, tuple(labels)
+        if LABELS[key] not in fields:
+            fields[LABELS[key]] = text[match.end() : end].strip()
+            last = LABELS[key]
+    rest = ""
+    if last == "subject" and matches:
+        # The last value runs to the end of the line, where a client that
+        # writes no line breaks (Samsung Email's HTML) puts the body.
+        cut = _cut_to_hint(fields["subject"], hint)
+        if cut:
+            fields["subject"], rest = cut
+    return fields, tuple(labels), rest
+
+
+def _norm(text):
+    """Case- and space-insensitive form of a subject."""
+    return " ".join(text.split()).casefold()
+
+
+def _cut_to_hint(value, hint):
+    """(subject, rest) when ``value`` starts with the subject ``hint`` and
+    goes on; None otherwise."""
+    target = _norm(hint)
+    if not target or not _norm(value).startswith(target):
+        return None
+    for word in re.finditer(r"\S+", value):
+        head = value[: word.end()]
+        if _norm(head) == target:
+            rest = value[word.end() :].strip()
+            return (head.strip(), rest) if rest else None
+        if len(_norm(head)) > len(target):
+            break
+    return None
 
 
 def _open_value(value):
@@ -690,16 +835,25 @@ def _open_value(value):
 
 
 class _FieldReader:
-    """Reads consecutive field lines from a given line on."""
+    """Reads consecutive field lines from a given line on.
 
-    def __init__(self, lines, start, allow_gaps):
+    A line that is no field continues the previous value when that value is
+    obviously open (``<``, ``"``, a trailing comma), when the line completes
+    the subject the outer Subject shows (``hint``: a folded Subject, wrapped
+    by Gmail's or Outlook's plain text), or when the block goes on with a new
+    field right below it (any wrapped value).
+    """
+
+    def __init__(self, lines, start, allow_gaps, hint=""):
         self.lines = lines
         self.index = start
         self.allow_gaps = allow_gaps
+        self.hint = hint
         self.fields = {}
         self.labels = []
         self.depth = None
         self.last = None
+        self.body_head = ""
 
     def consume(self):
         """Consume field lines; returns (fields, index after them, depth)."""
@@ -727,24 +881,60 @@ class _FieldReader:
             self.depth or 0,
             kind,
             labels=tuple(self.labels),
+            body_head=self.body_head,
         )
 
     def _take(self, content):
         """Take one line as a field, a skipped header line or a continuation."""
+        if self.body_head:
+            return False
         found = field_of(content)
         if found:
             field, value, key = found
             if field in self.fields:
                 return False
+            if field == "from" and not self.fields and self._take_soup(content):
+                return True
             self.fields[field], self.last = value, field
             self.labels.append(key)
             return True
         if _EXTRA_RE.match(content):
             self.last = None
             return True
-        if self.last and _open_value(self.fields[self.last]):
+        if self.last and (
+            _open_value(self.fields[self.last]) or self._continues(content)
+        ):
             self.fields[self.last] += " " + content
             return True
+        return False
+
+    def _take_soup(self, content):
+        """All fields on one line below a marker (Samsung Email's HTML)."""
+        if content.count(":") + content.count("：") < 3:
+            return False
+        fields, labels, rest = _soup_fields(content, self.hint)
+        if len(fields) < 3:
+            return False
+        self.fields.update(fields)
+        self.labels.extend(labels)
+        self.last = None if rest else list(fields)[-1]
+        self.body_head = rest
+        return True
+
+    def _continues(self, content):
+        """True when a non-field line is the wrapped end of the last value."""
+        if len(content) > 200 or _MARKER_RE.match(content) or _RULE_RE.match(content):
+            return False
+        value = self.fields[self.last]
+        if self.last == "subject" and self.hint:
+            target, joined = _norm(self.hint), _norm(f"{value} {content}")
+            if target.startswith(joined) and len(joined) > len(_norm(value)):
+                return True
+        depth = self.lines[self.index][0]
+        following = self.index + 1
+        if following < len(self.lines) and self.lines[following][0] == depth:
+            found = field_of(self.lines[following][1].strip())
+            return bool(found) and found[0] not in self.fields
         return False
 
     def _skip_gap(self):
@@ -762,36 +952,41 @@ class _FieldReader:
         return True
 
 
-def _reader(lines, start, allow_gaps):
+def _reader(lines, start, allow_gaps, hint=""):
     """A _FieldReader that has consumed the field lines at ``start``."""
-    reader = _FieldReader(lines, start, allow_gaps)
+    reader = _FieldReader(lines, start, allow_gaps, hint)
     reader.consume()
     return reader
 
 
-def find_block(lines, start=0):
-    """The first header block at or after line ``start``, or None."""
+def find_block(lines, start=0, subject=""):
+    """The first header block at or after line ``start``, or None.
+
+    ``subject`` is the outer Subject: the forwarded subject it shows helps to
+    read a Subject field that wraps or runs into the body.
+    """
+    hint = strip_forward_prefix(subject)
     for index in range(start, len(lines)):
         content = lines[index][1].strip()
         if content:
-            block = _block_at(lines, index, content)
+            block = _block_at(lines, index, content, hint)
             if block:
                 return block
     return None
 
 
-def _block_at(lines, index, content):
+def _block_at(lines, index, content, hint=""):
     """A block starting at line ``index`` (marker, rule or bare fields)."""
     marker = _MARKER_RE.match(content)
     if marker and _marker_rest_ok(marker.group("rest")):
-        return _marker_block(lines, index, marker)
+        return _marker_block(lines, index, marker, hint)
     if _RULE_RE.match(content):
-        reader = _reader(lines, index + 1, allow_gaps=False)
+        reader = _reader(lines, index + 1, allow_gaps=False, hint=hint)
         if "from" in reader.fields and len(reader.fields) >= 2:
             return reader.block(index, "rule")
         return None
     if field_of(content):
-        reader = _reader(lines, index, allow_gaps=False)
+        reader = _reader(lines, index, allow_gaps=False, hint=hint)
         if "from" in reader.fields and len(reader.fields) >= 3:
             return reader.block(index, "bare")
     return None
@@ -814,26 +1009,31 @@ def _marker_kind(match):
     return "forward" if _key(match.group("marker")) in FORWARD_MARKERS else "original"
 
 
-def _marker_block(lines, index, match):
-    """The block introduced by a marker line, or None when no sender follows."""
+def _marker_block(lines, index, match, hint=""):
+    """The block introduced by a marker line, or None when no field follows.
+
+    A block without a From line is still the forwarded message (Thunderbird
+    leaves From out when the original had none): its other fields count.
+    """
     kind = _marker_kind(match)
     rest = match.group("rest")
     if rest and not (_MARKER_RE.match(rest) or _MARKER_TAIL_RE.match(rest)):
-        fields, labels = _soup_fields(rest)
-        block = Block(fields, index, index + 1, lines[index][0], kind, labels=labels)
+        fields, labels, head = _soup_fields(rest, hint)
+        block = Block(
+            fields,
+            index,
+            index + 1,
+            lines[index][0],
+            kind,
+            labels=labels,
+            body_head=head,
+        )
     else:
-        block = _reader(lines, index + 1, allow_gaps=True).block(index, kind)
-    return block if "from" in block.fields else None
-
-
-def has_forward_marker(lines):
-    """True when a line is an explicit forward marker (even without fields)."""
-    for _depth, content in lines:
-        match = _MARKER_RE.match(content.strip()) if content else None
-        if match and _marker_rest_ok(match.group("rest")):
-            if _marker_kind(match) == "forward":
-                return True
-    return False
+        block = _reader(lines, index + 1, allow_gaps=True, hint=hint).block(index, kind)
+    if "from" in block.fields:
+        return block
+    enough = 1 if kind == "forward" else 2
+    return block if len(block.fields) >= enough else None
 
 
 def find_attribution(lines, limit=300):
@@ -947,7 +1147,7 @@ def _name_before(text):
 
 def body_lines(lines, block):
     """The lines of the forwarded body below ``block``, quote level removed."""
-    out = []
+    out = [block.body_head] if block.body_head else []
     for depth, content in lines[block.body_start :]:
         if content.strip() and depth < block.depth:
             break
@@ -1000,16 +1200,108 @@ def _info(block, lines, source, subject, body_html=None):
         body_text=text.strip(),
         source=source,
         deepest_from=_deepest_from(lines, block),
+        from_raw=sender,
     )
 
 
 @dataclass
 class Found:
-    """What the scanner found in a body: the block's kind and its info."""
+    """What the scanner found in a body: the block's kind and its info, and
+    where the block sits (``quoted_history``: inside a reply's quoted
+    history; ``at_top``: nothing written above it)."""
 
     info: ForwardInfo | None
     kind: str | None
     forward_marker: bool = False
+    quoted_history: bool = False
+    at_top: bool = False
+
+
+def is_reply_attribution(lines, index):
+    """True when line ``index`` introduces a reply's quoted text.
+
+    It ends with a colon and holds a localised "wrote" with a date or an
+    address (on the line, or on the line above when Gmail wrapped it), or
+    with deeper-quoted text right below (``Kim wrote:`` then ``> ...``); or,
+    without a verb (languages whose clients write none), an address and a
+    date (``2021年10月27日(水) 15:14 Kim <kim@x.jp>:``).  "See what Kim
+    wrote:" above a forward is none of these.
+    """
+    depth, content = lines[index]
+    content = content.strip()
+    if not content or len(content) > _MAX_ATTRIBUTION or content[-1] not in ":：":
+        return False
+    if _MARKER_RE.match(content) or field_of(content):
+        return False
+    if _WROTE_RE.search(content):
+        above = _nonblank(lines, index, -1)
+        texts = [content] + ([lines[above][1].strip()] if above is not None else [])
+        if any(_dated_or_addressed(text) for text in texts):
+            return True
+        below = _nonblank(lines, index, 1)
+        return below is not None and lines[below][0] > depth
+    address = addresses.ADDRESS_RE.search(content)
+    return bool(address) and dates.parse_loose(content[: address.start()]) is not None
+
+
+def _nonblank(lines, index, step):
+    """The nearest non-blank line above (step -1) or below (1) ``index``."""
+    index += step
+    while 0 <= index < len(lines):
+        if lines[index][1].strip():
+            return index
+        index += step
+    return None
+
+
+def _dated_or_addressed(text):
+    """True when ``text`` holds an address or a date."""
+    if addresses.ADDRESS_RE.search(text):
+        return True
+    return dates.parse_loose(_WROTE_RE.sub(" ", text).strip(" :：")) is not None
+
+
+def quoted_history(lines, index, depth):
+    """True when a block at line ``index`` and quote ``depth`` sits in the
+    quoted history of a reply: below a reply attribution line, or quoted
+    (``>``) below other quoted text.  A forwarded block sits right below the
+    new text, at its own depth."""
+    intro = _intro_line(lines, index)
+    for number in range(index):
+        line_depth, content = lines[number]
+        if not content.strip():
+            continue
+        if line_depth <= depth and is_reply_attribution(lines, number):
+            return True
+        if depth and line_depth and number != intro:
+            return True
+    return False
+
+
+def _intro_line(lines, index):
+    """The line right above line ``index`` (blank lines skipped) when it
+    introduces the block ("Vidarebefordrat mejl:", a marker in a language
+    the table lacks), else None."""
+    for number in range(index - 1, max(index - 4, 0) - 1, -1):
+        content = lines[number][1].strip()
+        if content:
+            return number if content[-1] in ":：" and len(content) <= 80 else None
+    return None
+
+
+def _at_top(lines, index):
+    """True when nothing is written above line ``index``."""
+    return not any(content.strip() for _depth, content in lines[:index])
+
+
+def _found(info, block, lines):
+    """The Found of a block read from ``lines``."""
+    return Found(
+        info,
+        block.kind,
+        quoted_history=quoted_history(lines, block.start, block.depth),
+        at_top=_at_top(lines, block.start),
+    )
 
 
 class _Sources:
@@ -1037,34 +1329,65 @@ class _Sources:
                 return htmltext.html_after(root, rendered.anchors[index])
         return ""
 
+    def each(self):
+        """(lines, source name) of the text body, then of the HTML body."""
+        yield self.text_lines, "text"
+        if self.markup:
+            yield self.html[2], "html"
+
 
 def find_forward(text, markup=None, subject="", attribution=False, view=None):
     """Find the outermost forwarded block in a mail's text and HTML bodies.
 
     ``subject`` is the outer subject (used for attribution-style forwards,
-    which carry no subject of their own); ``attribution`` allows those;
-    ``view`` is the ``htmltext.view`` of ``markup`` when already rendered.
+    which carry no subject of their own); ``attribution`` allows those
+    anywhere (the subject says "forward"), else only an attribution line
+    written first, above unquoted text (Outlook for Mac forwards without a
+    prefix); ``view`` is the ``htmltext.view`` of ``markup`` when already
+    rendered.  The returned ``Found`` tells where the block sits.
     """
     sources = _Sources(text, markup, view)
     found = _from_text(sources, subject) or _from_html(sources, subject)
-    if found is None and attribution:
-        found = _from_attribution(sources, subject)
+    if found is not None and attribution and found.quoted_history:
+        # "Fwd:" over an attribution header (Outlook for Mac) whose body
+        # holds another block: the attribution is the forwarded message's.
+        found = _from_attribution(sources, subject, before=found) or found
+    if found is None:
+        found = _from_attribution(sources, subject, top_only=not attribution)
     if found is not None:
         return found
-    marker = has_forward_marker(sources.text_lines)
-    if not marker and markup:
-        marker = has_forward_marker(sources.html[2])
-    return Found(None, None, marker)
+    for lines, _source in sources.each():
+        index = _forward_marker_line(lines)
+        if index is not None:
+            history = quoted_history(lines, index, lines[index][0])
+            return Found(None, None, True, quoted_history=history)
+    return Found(None, None, False)
+
+
+def _forward_marker_line(lines):
+    """Index of the first explicit forward marker line (even without
+    fields), or None."""
+    for index, (_depth, content) in enumerate(lines):
+        match = _MARKER_RE.match(content.strip()) if content else None
+        if match and _marker_rest_ok(match.group("rest")):
+            if _marker_kind(match) == "forward":
+                return index
+    return None
+
+
+def has_forward_marker(lines):
+    """True when a line is an explicit forward marker (even without fields)."""
+    return _forward_marker_line(lines) is not None
 
 
 def _from_text(sources, subject):
     """A block in the text body (its HTML body cut from the HTML part)."""
-    block = find_block(sources.text_lines)
+    block = find_block(sources.text_lines, subject=subject)
     if block is None:
         return None
     body_html = None
     if sources.markup:
-        html_block = find_block(sources.html[2])
+        html_block = find_block(sources.html[2], subject=subject)
         if (
             html_block
             and html_block.fields.get("from")
@@ -1072,7 +1395,7 @@ def _from_text(sources, subject):
         ):
             body_html = sources.html_body(html_block)
     info = _info(block, sources.text_lines, "text", subject, body_html or None)
-    return Found(info, block.kind)
+    return _found(info, block, sources.text_lines)
 
 
 def _same_sender(first, second):
@@ -1087,23 +1410,55 @@ def _from_html(sources, subject):
     if not sources.markup:
         return None
     lines = sources.html[2]
-    block = find_block(lines)
+    block = find_block(lines, subject=subject)
     if block is None:
         return None
     info = _info(block, lines, "html", subject, sources.html_body(block))
-    return Found(info, block.kind)
+    return _found(info, block, lines)
 
 
-def _from_attribution(sources, subject):
-    """An attribution line (Outlook for Mac forwards) in text, then HTML."""
+def _from_attribution(sources, subject, top_only=False, before=None):
+    """An attribution line (Outlook for Mac forwards) in text, then HTML.
+
+    ``top_only``: only a line written first whose text below is not quoted
+    deeper (a reply quotes below its attribution, or writes above it);
+    ``before``: only above that Found's block, in the same body.
+    """
     subject = strip_forward_prefix(subject)
-    block = find_attribution(sources.text_lines)
-    if block is not None:
-        return Found(_info(block, sources.text_lines, "text", subject), block.kind)
-    if sources.markup:
-        lines = sources.html[2]
-        block = find_attribution(lines)
-        if block is not None:
-            info = _info(block, lines, "html", subject, sources.html_body(block))
-            return Found(info, block.kind)
+    for lines, source in sources.each():
+        if before is not None:
+            if before.info.source != source:
+                continue
+            limit = _block_start(lines, before)
+        elif top_only:
+            first = _nonblank(lines, -1, 1)
+            limit = 0 if first is None else first + 2
+        else:
+            limit = 300
+        block = find_attribution(lines, limit)
+        if block is None or (top_only and not _opens_body(lines, block)):
+            continue
+        html = sources.html_body(block) if source == "html" else None
+        found = _found(_info(block, lines, source, subject, html), block, lines)
+        if before is None or not found.quoted_history:
+            return found
     return None
+
+
+def _block_start(lines, found):
+    """The line where ``found``'s block starts in ``lines`` (re-read)."""
+    block = find_block(lines)
+    return block.start if block is not None else len(lines)
+
+
+def _opens_body(lines, block):
+    """True when an attribution block is written first and the text below it
+    is not quoted deeper than the line itself."""
+    if not _at_top(lines, block.start) or not addresses.find_all(
+        block.fields.get("from", "")
+    ):
+        return False
+    for depth, content in lines[block.body_start :]:
+        if content.strip():
+            return depth <= block.depth
+    return False

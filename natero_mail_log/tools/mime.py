@@ -41,6 +41,7 @@ class Bodies:
     attachments: tuple = ()
     rfc822: tuple = ()
     defects: tuple = ()
+    types: frozenset = frozenset()
 
 
 def decode_bytes(data, charset, defects=None):
@@ -71,6 +72,20 @@ def walk(message):
             stack.extend((child, subtype) for child in reversed(payload))
             continue
         yield part, parent
+
+
+def part_types(message):
+    """Content types of a message and of all its MIME parts (lower case);
+    attached messages are not opened."""
+    types, stack, count = set(), [message], 0
+    while stack and count < MAX_PARTS:
+        part = stack.pop()
+        count += 1
+        types.add(part.get_content_type())
+        payload = part.get_payload()
+        if part.get_content_maintype() == "multipart" and isinstance(payload, list):
+            stack.extend(child for child in payload if hasattr(child, "get_payload"))
+    return frozenset(types)
 
 
 def header_text(part, name):
@@ -246,4 +261,5 @@ def bodies(message):
         attachments=tuple(collector.files),
         rfc822=tuple(collector.rfc822),
         defects=tuple(dict.fromkeys(collector.defects)),
+        types=part_types(message),
     )

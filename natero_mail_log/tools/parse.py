@@ -8,9 +8,12 @@ classification ``kind`` (``bcc`` | ``forward`` | ``auto``) with, for forwards, a
 but ``ParseError`` (input that is not a mail), whatever the input.
 
 How ``kind`` is decided (``_classify``; rules drawn from the corpus, where every
-reply quotes a header block that a naive parser would take for a forward):
+reply quotes a header block that a naive parser would take for a forward, and
+from public forward, reply and bounce collections):
 
-1. ``auto`` when any automatic-mail signal is present (``autoreply``).
+1. ``auto`` when any automatic-mail signal is present (``autoreply``: RFC 3834
+   and RFC 3464 structure first, the sender's local part after them), or when
+   the forwarded message is a mail daemon's (a forwarded bounce).
 2. The first prefix of the outer Subject (``forwards.LANGUAGES``):
 
    * a *reply* prefix (Re, RE, AW, SV, Antw, R, Rif, Res, Odp, ...) means ``bcc``.
@@ -25,21 +28,32 @@ reply quotes a header block that a naive parser would take for a forward):
    * a *forward* prefix (Fwd, Fw, WG, TR, RV, Enc, I, VS, VB, Doorst,
      Videresend, ...) means ``forward``: the first header block of the text body
      (else of the HTML body), else an attached message/rfc822, else an
-     attribution line ("Am <date> schrieb <who>:", Outlook for Mac).  When none
-     is found the mail is still a forward, with ``forward_unparsed=True`` (the
-     caller falls back to the outer headers, as Natero does, and flags it).
+     attribution line ("Am <date> schrieb <who>:", Outlook for Mac; also when
+     it stands above the first block).  When none is found the mail is still a
+     forward, with ``forward_unparsed=True`` (the caller falls back to the outer
+     headers, as Natero does, and flags it).
 
-3. No known prefix (an edited subject, a client that adds none):
+3. No known prefix (an edited subject, a client that adds none): the body
+   decides from where the first header block sits (``forwards.Found``):
 
-   * a block under an explicit forward marker ("Forwarded message", "Begin
-     forwarded message", "Weitergeleitete Nachricht", ...) means ``forward``;
+   * in a reply's quoted history (below an "On ... wrote:" attribution line,
+     or quoted with ``>`` below other quoted text) it is no forward: ``bcc``
+     (a quoted "Forwarded message" block included);
+   * right below the new text, a block under an explicit forward marker
+     ("Forwarded message", "Begin forwarded message", ...) means ``forward``;
    * another block (an "Original Message" marker, an underscore rule, bare
-     fields) means ``forward`` unless the headers say reply (In-Reply-To or
-     References present) or BCC copy (one of ``log_addresses`` is in the
-     envelope headers but in neither To nor Cc);
-   * an attached message/rfc822 means ``forward``; a forward marker without
-     readable fields means ``forward`` with ``forward_unparsed=True``;
-   * anything else is ``bcc`` (a plain copy: participants are its own headers).
+     Outlook fields) means ``forward`` unless the mail goes to the people the
+     block quotes (its sender or recipients, by address or display name in
+     To/Cc): a reply.  Nothing written above the block means ``forward``;
+   * an attribution line written first, above unquoted text, means
+     ``forward`` (Outlook for Mac);
+   * In-Reply-To/References and a log address in the envelope only do not
+     decide: Gmail and Outlook set the thread headers on forwards too, and a
+     forward to a colleague may copy the log address in BCC;
+   * else an attached message/rfc822 means ``forward``; a forward marker
+     without readable fields (outside quoted history) means ``forward`` with
+     ``forward_unparsed=True``; anything else is ``bcc`` (a plain copy:
+     participants are its own headers).
 """
 
 import email
@@ -220,7 +234,7 @@ class _Headers:
         for name, value in getaddresses(
             [v for header in names for v in self.all(header)]
         ):
-            address = addresses.normalize(value)
+            address = (addresses.split(value) or [""])[0]
             if address and name.strip() and address not in found:
                 found[address] = name.strip()
         return found
@@ -273,23 +287,27 @@ class _Facts:
     def auto_reason(self):
         """The automatic-mail signal, or None."""
         signals = {name: self.headers.first(name) for name in POLICY_HEADERS}
-        for name in autoreply.AUTOREPLY_HEADERS:
+        for name in autoreply.SIGNAL_HEADERS:
             signals[name] = self.headers.first(name)
+        signals["from"] = self.headers.first("from") or ""
         signals["from-address"] = self.outer_from
         signals["subject"] = self.subject
+        signals["part-types"] = self.parts.types
+        signals["body-text"] = self.parts.text
         return autoreply.auto_reason(signals, self.log_addresses)
 
-    def bcc_by_envelope(self):
-        """A log address only in the envelope headers: a BCC copy."""
-        logs = self.log_addresses
-        if not logs or set(self.to + self.cc) & logs:
-            return False
-        return bool(set(self.envelope_to) & logs)
-
-    def is_reply_by_headers(self):
-        """In-Reply-To or References present."""
-        return bool(
-            self.headers.first("in-reply-to") or self.headers.first("references")
+    def replies_to(self, info):
+        """True when the mail goes to people of the quoted block (its sender,
+        recipients, or a recipient's display name as the block's sender):
+        a reply, where a forward goes to the log or to someone new."""
+        recipients = set(self.to + self.cc) - self.log_addresses - {self.outer_from}
+        quoted = {info.from_addr, *info.to, *info.cc} - {None, "", self.outer_from}
+        if recipients & quoted:
+            return True
+        name = (info.from_name or "").casefold()
+        names = self.headers.names("to", "cc")
+        return bool(name) and any(
+            names.get(address, "").casefold() == name for address in recipients
         )
 
     def content_hash(self):
@@ -350,6 +368,14 @@ def _classify(facts):
     reason = facts.auto_reason()
     if reason:
         return "auto", reason, None, False
+    kind, reason, info, unparsed = _classify_sent(facts)
+    if info is not None and autoreply.is_daemon(info.from_raw, info.from_addr):
+        return "auto", "forwarded bounce (from a mail daemon)", None, False
+    return kind, reason, info, unparsed
+
+
+def _classify_sent(facts):
+    """The classification of a mail a person sent (no automatic signal)."""
     prefix = forwards.subject_kind(facts.subject)
     if prefix == "reply":
         info = _rfc822_forward(facts)
@@ -369,15 +395,14 @@ def _classify(facts):
 
 def _classify_unprefixed(facts, found):
     """Rule 3 of the module doc: no reply or forward prefix."""
-    if found.info is not None:
-        if found.kind == "forward":
-            return "forward", None, found.info, False
-        if not (facts.is_reply_by_headers() or facts.bcc_by_envelope()):
-            return "forward", None, found.info, False
+    info = found.info
+    if info is not None and not found.quoted_history:
+        if found.kind == "forward" or found.at_top or not facts.replies_to(info):
+            return "forward", None, info, False
     info = _rfc822_forward(facts)
     if info is not None:
         return "forward", None, info, False
-    if found.forward_marker:
+    if found.forward_marker and not found.quoted_history:
         return "forward", None, None, True
     return "bcc", None, None, False
 
@@ -410,6 +435,7 @@ def _info_from_message(message):
         body_text=text.strip(),
         source="rfc822",
         deepest_from=None,
+        from_raw=from_value,
     )
 
 

@@ -24,13 +24,60 @@ addresses = TOOLS.addresses
         ("o'brien@example.ie", "o'brien@example.ie"),
         ('"bob@old.example" <bob@new.example>', "bob@new.example"),
         ("not an address", ""),
-        ("a@b", ""),
+        ("a@b", "a@b"),  # as Odoo's email_normalize (a domain needs no dot)
         ("", ""),
         (None, ""),
     ],
 )
 def test_normalize(value, expected):
     assert addresses.normalize(value) == expected
+
+
+# What odoo.tools.email_normalize(value, strict=False) and (value) return in
+# Odoo 18.0 and 19.0 (copied from a run of both; "" stands for False), quirks
+# included: res.partner.email_normalized is computed with it, so any other
+# answer misses the contact (issue 11, item 2).  The Odoo test
+# natero_mail_log/tests/test_address_normalize.py compares on many more inputs.
+ODOO_NORMALIZE = [
+    ("Jöhn@example.com", "Jöhn@example.com", "Jöhn@example.com"),
+    ("Jöhn <Jöhn@Example.COM>", "Jöhn@example.com", "Jöhn@example.com"),
+    ("JÖHN@EXAMPLE.COM", "JÖHN@example.com", "JÖHN@example.com"),
+    ("José.Pérez@Correo.ES", "José.Pérez@correo.es", "José.Pérez@correo.es"),
+    ("用户@例子.广告", "用户@例子.广告", "用户@例子.广告"),
+    ("x@ΔΕΖ.GR", "x@δεζ.gr", "x@δεζ.gr"),
+    ("İ@x.com", "İ@x.com", "İ@x.com"),
+    ("Ünïcödé Name <u@X.COM>", "u@x.com", "u@x.com"),
+    ('"john doe"@Example.com', '"john,doe"@example.com', '"john,doe"@example.com'),
+    ('"John.Doe"@EXAMPLE.com', '"john.doe"@example.com', '"john.doe"@example.com'),
+    ("a@b", "a@b", "a@b"),
+    ("@gmail.com", "@gmail.com", "@gmail.com"),
+    ("x@[1.2.3.4]", "x@[1.2.3.4]", "x@[1.2.3.4]"),
+    ("foo (f@x.com)", "", ""),
+    ("John Doe john@x.com", "john@x.com", "john@x.com"),
+    ("a@x.com, b@y.com", "a@x.com", ""),
+    ("MAILER-DAEMON <>", "", ""),
+    ('"a b" c@X.com', "c@x.com", "c@x.com"),
+    ("a b c@x.com d", "c@x.comd", "c@x.comd"),
+    ("abc@def@ghi.com", "def@ghi.com", "def@ghi.com"),
+    ("A B <@x.com>", "", ""),
+]
+
+
+@pytest.mark.parametrize(("value", "loose", "strict"), ODOO_NORMALIZE)
+def test_normalize_is_odoos(value, loose, strict):
+    """Same output as Odoo's email_normalize, strict and not."""
+    assert addresses.normalize(value) == loose
+    assert addresses.normalize(value, strict=True) == strict
+
+
+def test_split_and_find_all_use_odoos_case_rule():
+    """A non-ASCII local part keeps its case wherever an address is read."""
+    assert addresses.split("Jöhn <Jöhn@Example.COM>, Bob <Bob@X.org>") == [
+        "Jöhn@example.com",
+        "bob@x.org",
+    ]
+    assert addresses.find_all("Von: JÖHN <JÖHN@EXAMPLE.COM>") == ["JÖHN@example.com"]
+    assert addresses.odoo_case("Jöhn@Example.COM") == "Jöhn@example.com"
 
 
 @pytest.mark.parametrize(

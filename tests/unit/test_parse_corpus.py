@@ -16,6 +16,9 @@ ENTRIES = corpus_entries()
 CERTAIN = [entry for entry in ENTRIES if not entry.get("ambiguous")]
 AMBIGUOUS = [entry for entry in ENTRIES if entry.get("ambiguous")]
 NO_CORPUS = [pytest.param(None, marks=pytest.mark.skip(reason=CORPUS_MISSING))]
+NO_CORPUS_PAIRS = [
+    pytest.param(None, None, marks=pytest.mark.skip(reason=CORPUS_MISSING))
+]
 
 
 @functools.cache
@@ -32,7 +35,7 @@ def record(file):
 def _cases(entries, fields):
     """(entry, field) parameters with readable ids."""
     if not entries:
-        return NO_CORPUS
+        return NO_CORPUS_PAIRS
     return [
         pytest.param(entry, field, id=f"{entry['file']}:{field}")
         for entry in entries

@@ -464,8 +464,16 @@ def test_reply_quoting_original_message_block_is_bcc():
 
 
 def test_unprefixed_reply_by_headers_is_bcc():
+    """A reply goes to the people of the block it quotes (issue 11, item 7:
+    In-Reply-To alone no longer decides, Gmail and Outlook set it on
+    forwards too; see test_parse_classify.py)."""
     body, _date = outlook("en")
-    raw = make("Angebot", body, headers="In-Reply-To: <abc@customer.example>\n")
+    raw = make(
+        "Angebot",
+        body,
+        to="Anna Kunde <anna@customer.example>",
+        headers="In-Reply-To: <abc@customer.example>\n",
+    )
     mail = parse.parse_message(raw)
     assert mail.kind == "bcc" and mail.in_reply_to == "abc@customer.example"
 
@@ -800,12 +808,19 @@ Hello
 def test_bounce():
     mail = parse.parse_message(BOUNCE)
     assert mail.kind == "auto"
-    assert mail.auto_reason == "bounce (mailer-daemon)"
+    # RFC 3464 structure is read before the sender's local part (issue 11).
+    assert mail.auto_reason == "multipart/report delivery-status"
     assert mail.outer_from == "mailer-daemon@mx.example"
     assert mail.outer_from_name == "Mail Delivery System"
     assert mail.body_text.strip() == "Delivery failed."
     kinds = [a.mimetype for a in mail.attachments]
     assert kinds == ["message/delivery-status", "message/rfc822"]
+
+
+def test_daemon_sender_without_report():
+    report = b"multipart/report; report-type=delivery-status"
+    raw = BOUNCE.replace(report, b"text/plain")
+    assert parse.parse_message(raw).auto_reason == "bounce (mailer-daemon)"
 
 
 def test_report_without_daemon_sender():
