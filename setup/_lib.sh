@@ -335,13 +335,16 @@ CONF
 
 # pytest_odoo DB [pytest arguments...]: the addons' Odoo tests through pytest
 # (pytest-odoo) on database DB of the found series, where both addons are
-# installed; --odoo-http serves Odoo on a free port for the HttpCase tests.
+# installed; --odoo-http serves Odoo on a free port for the HttpCase tests, and
+# setup/pytest_odoo_testmode.py sets Odoo's test mode as Odoo's runner does.
 pytest_odoo() {
     local db=$1
     shift
     write_odoo_conf
-    "$VENV/bin/python" -m pytest --odoo-config="$ODOO_CONF" --odoo-database="$db" \
-        --odoo-http --odoo-log-level=warn "$@"
+    PYTHONPATH="$ROOT/setup${PYTHONPATH:+:$PYTHONPATH}" \
+        "$VENV/bin/python" -m pytest -p pytest_odoo_testmode \
+        --odoo-config="$ODOO_CONF" --odoo-database="$db" --odoo-http \
+        --odoo-log-level=warn "$@"
 }
 
 # demo_args on|off: odoo-bin's options to load (on) or leave out (off) demo data

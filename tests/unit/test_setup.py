@@ -3,6 +3,7 @@ message that says what to fix, and test results are counted from JUnit XML."""
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -344,3 +345,29 @@ def test_odoo_runner_results_as_junit(tmp_path):
         "FAILED: __main__.T.test_fail: AssertionError: 1 != 2",
         "FAILED: __main__.T.test_sub: AssertionError: 1 not less than 1",
     ]
+
+
+# --- one environment, no conflicts ------------------------------------------------
+
+
+def test_static_tools_apart_from_odoo_runtime():
+    """The static-check tools (oca-odoo-pre-commit-hooks pins polib 1.2, Odoo
+    1.1.1) are in requirements-tools.txt (.venv-tools), not in requirements.txt
+    (installed with Odoo's requirements into each series' venv)."""
+    runtime = (REPO / "requirements.txt").read_text()
+    tools = (REPO / "requirements-tools.txt").read_text()
+    for tool in ("ruff", "pylint-odoo", "oca-odoo-pre-commit-hooks", "pre-commit"):
+        assert re.search(rf"^{tool}\b", tools, re.M), tool
+        assert not re.search(rf"^{tool}\b", runtime, re.M), tool
+
+
+def test_pre_commit_runs_the_tools_of_setup_test():
+    """Every hook runs a binary of .venv-tools, and setup/test's static stage
+    runs the same binaries."""
+    config = (REPO / ".pre-commit-config.yaml").read_text()
+    entries = re.findall(r"^\s+entry: (\S+)", config, re.M)
+    assert len(entries) == 5
+    static = (REPO / "setup" / "test").read_text()
+    for entry in entries:
+        assert entry.startswith(".venv-tools/bin/"), entry
+        assert f'"$bin/{entry.rsplit("/", 1)[1]}"' in static, entry
