@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Natero Email Triggers",
     "summary": "Automated customer-success emails sent when customer data matches "

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """E-mail address helpers (SPEC L2/L3): normalising, splitting, domains.
 
 Pure Python, no Odoo import.  Addresses are returned bare and in Odoo's

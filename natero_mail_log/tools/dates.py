@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Dates as mail clients print them in forwarded blocks (SPEC L2).
 
 ``parse_loose`` reads the localised dates of en, de, fr, es, pt, it, nl, nb/da,

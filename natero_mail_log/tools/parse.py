@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Parse one inbound mail into the facts the logging pipeline needs (SPEC L2).
 
 ``parse_message(raw, log_addresses)`` returns a frozen ``ParsedMail``: ids,
