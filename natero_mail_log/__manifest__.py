@@ -7,6 +7,7 @@
     "category": "Sales/CRM",
     "website": "https://github.com/natero-odoo/natero-odoo",
     "author": "Natero for Odoo",
+    "maintainers": ["natero-odoo"],
     "license": "LGPL-3",
     "depends": ["mail", "crm", "contacts"],
     "external_dependencies": {"python": ["lxml"]},

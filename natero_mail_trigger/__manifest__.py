@@ -5,9 +5,10 @@
     "a rule, with review, frequency controls and one-click unsubscribe",
     "version": "18.0.1.1.0",
     "category": "Sales/CRM",
-    "license": "LGPL-3",
+    "website": "https://github.com/natero-odoo/natero-odoo",
     "author": "Natero for Odoo",
-    "website": "https://github.com/natero-for-odoo/natero",
+    "maintainers": ["natero-odoo"],
+    "license": "LGPL-3",
     "depends": ["mail", "crm", "link_tracker"],
     "data": [
         "security/natero_trigger_security.xml",
