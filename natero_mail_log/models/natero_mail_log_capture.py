@@ -1,0 +1,361 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The gateway capture of natero.mail.log (L1): recognise mail for a log
+address, store it (state ``pending``) and wake the processing cron; nothing
+else.  ``mail.thread.message_process`` calls ``_gateway_capture`` before Odoo's
+router sees the mail.
+"""
+
+import base64
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.parser import BytesHeaderParser
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..tools import addresses, policy
+from .natero_mail_log_pipeline import clean
+
+_logger = logging.getLogger(__name__)
+
+ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
+VISIBLE_HEADERS = ("To", "Cc", "Resent-To", "Resent-Cc")
+TRACE_HEADERS = {
+    b"return-path",
+    b"delivered-to",
+    b"x-original-to",
+    b"envelope-to",
+    b"x-envelope-to",
+    b"received",
+    b"authentication-results",
+}
+
+
+def delivered_content(raw):
+    """``raw`` without the header lines each delivery adds on top (envelope
+    and trace headers): what two deliveries of one mail have in common."""
+    lines = raw.split(b"\n")
+    index, skipping = 0, False
+    for index, line in enumerate(lines):  # noqa: B007 (index used below)
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue
+        name = line.partition(b":")[0].strip().lower()
+        skipping = name in TRACE_HEADERS
+        if not skipping:
+            break
+    return b"\n".join(lines[index:])
+
+
+@dataclass
+class GatewayFacts:
+    """Our log aliases and mail domains, as the gateway reads them."""
+
+    logs: dict = field(default_factory=lambda: defaultdict(list))
+    domains: set = field(default_factory=set)
+    fixed: set = field(default_factory=set)
+
+
+class NateroMailLogCapture(models.AbstractModel):
+    """The gateway side of ``natero.mail.log``, which inherits it."""
+
+    _name = "natero.mail.log.capture"
+    _description = "Email log: gateway capture"
+
+    @api.model
+    def _natero_gateway_facts(self):
+        """What the gateway needs to know of our addresses, in one query.
+
+        ``logs``: {local part: [(full address, company id, incoming_local)]} of
+        the log aliases; ``domains``: our alias domains plus Odoo's
+        ``mail.catchall.domain.allowed``, the only domains on which a local part
+        alone names one of our aliases; ``fixed``: the alias domains' catch-all
+        and bounce addresses.  With no alias domain and no allowed domain at
+        all, a local part is matched on any domain, as Odoo's router does.
+        """
+        self.env["res.company"].flush_model(["natero_log_alias_id", "active"])
+        self.env["mail.alias"].flush_model(
+            ["alias_name", "alias_domain_id", "alias_incoming_local"]
+        )
+        self.env["mail.alias.domain"].flush_model(
+            ["name", "catchall_alias", "bounce_alias"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT 'log', lower(a.alias_name), lower(coalesce(d.name, '')),
+                       c.id, a.alias_incoming_local, NULL
+                  FROM res_company c
+                  JOIN mail_alias a ON a.id = c.natero_log_alias_id
+             LEFT JOIN mail_alias_domain d ON d.id = a.alias_domain_id
+                 WHERE c.active AND a.alias_name IS NOT NULL
+             UNION ALL
+                SELECT 'domain', lower(d.name), lower(coalesce(d.catchall_alias, '')),
+                       NULL, NULL, lower(coalesce(d.bounce_alias, ''))
+                  FROM mail_alias_domain d
+                """
+            )
+        )
+        facts = GatewayFacts()
+        for kind, name, domain, company_id, local, bounce in rows:
+            if kind == "log":
+                full = f"{name}@{domain}" if domain else ""
+                facts.logs[name].append((full, company_id, local))
+                continue
+            facts.domains.add(name)
+            facts.fixed.update(f"{alias}@{name}" for alias in (domain, bounce) if alias)
+        allowed = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("mail.catchall.domain.allowed")
+        )
+        facts.domains.update(
+            d.strip().lower() for d in (allowed or "").split(",") if d.strip()
+        )
+        return facts
+
+    @api.model
+    def _natero_match_recipient(self, address, facts):
+        """Return (company id, token) when ``address`` is one of our log addresses.
+
+        The full address wins; the local part alone (an alias without domain,
+        or Odoo's "local-part based incoming detection") only on one of our
+        domains (``facts.domains``) and when it names one company's alias:
+        ``log@`` of a customer's domain is not ours.
+        """
+        local, _at, domain = address.lower().partition("@")
+        base, _plus, token = local.partition("+")
+        candidates = facts.logs.get(base, ())
+        for full, company_id, _local in candidates:
+            if full and full == f"{base}@{domain}":
+                return company_id, token
+        if facts.domains and domain not in facts.domains:
+            return None
+        loose = [
+            company_id
+            for full, company_id, incoming_local in candidates
+            if not full or incoming_local
+        ]
+        return (loose[0], token) if len(loose) == 1 else None
+
+    @api.model
+    def _natero_read_headers(self, raw):
+        try:
+            return BytesHeaderParser(policy=email_policy.default).parsebytes(raw)
+        except Exception:  # recipients are then scanned from the raw bytes
+            return None
+
+    @api.model
+    def _natero_recipients(self, headers, raw):
+        """(envelope, visible) recipient addresses of a raw mail.
+
+        Envelope: Delivered-To, X-Original-To, Envelope-To, X-Envelope-To,
+        topmost first (the last delivery's recipient leads); visible: To, Cc,
+        Resent-To, Resent-Cc.  An unreadable header section is scanned whole
+        and counts as visible.
+        """
+        try:
+            if headers is None:
+                raise ValueError("unreadable header section")
+            values = [
+                str(v) for h in ENVELOPE_HEADERS for v in headers.get_all(h) or ()
+            ]
+            # An envelope header holds one address, written by our MTA: read
+            # it whole too, whatever characters a crafted "+token" part holds.
+            envelope = list(
+                dict.fromkeys(
+                    [a for v in values if (a := self._natero_bare_address(v))]
+                    + addresses.split(", ".join(values))
+                )
+            )
+            visible = addresses.split(
+                ", ".join(
+                    str(v) for h in VISIBLE_HEADERS for v in headers.get_all(h) or ()
+                )
+            )
+        except Exception:  # malformed mail is still ours to keep
+            return [], addresses.split(raw[:65536].decode("latin-1"))
+        return envelope, visible
+
+    @api.model
+    def _natero_bare_address(self, value):
+        """``value`` as one address (``<a@b>`` or ``a@b``), or ''."""
+        value = value.strip().removeprefix("<").removesuffix(">").strip().lower()
+        local, at, domain = value.rpartition("@")
+        if not (local and at and domain) or any(c.isspace() for c in value):
+            return ""
+        return value
+
+    @api.model
+    def _natero_other_destinations(self, envelope, visible, facts, is_log):
+        """Odoo addresses other than log addresses that this copy is for.
+
+        Visible recipients count when they are an alias of ours or an alias
+        domain's catch-all or bounce address (a reply to a record goes to the
+        catch-all); envelope recipients only when they are an alias (the
+        catch-all address of a mailbox that carries every recipient is no
+        destination of its own).  One query, only when some recipient is on
+        one of our domains.
+        """
+
+        def ours(address):
+            domain = address.rpartition("@")[2]
+            return not is_log(address) and (
+                not facts.domains or domain in facts.domains
+            )
+
+        visible = [a for a in visible if ours(a)]
+        envelope = [a for a in envelope if ours(a)]
+        found = [a for a in visible if a in facts.fixed]
+        candidates = set(visible + envelope) - set(found)
+        if not candidates:
+            return found
+        log_model = self.env["ir.model"]._get_id("natero.mail.log")
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT lower(a.alias_full_name), lower(a.alias_name),
+                       a.alias_incoming_local
+                  FROM mail_alias a
+                 WHERE a.alias_model_id != %s
+                   AND (lower(a.alias_full_name) = ANY(%s)
+                        OR (lower(a.alias_name) = ANY(%s) AND a.alias_incoming_local))
+                """,
+                log_model,
+                list(candidates),
+                [a.partition("@")[0] for a in candidates],
+            )
+        )
+        full = {row[0] for row in rows}
+        local = {row[1] for row in rows if row[2]}
+        return found + [
+            a for a in candidates if a in full or a.partition("@")[0] in local
+        ]
+
+    @api.model
+    def _gateway_capture(self, raw):
+        """Store ``raw`` as a pending log when it is for a log address (L1).
+
+        Returns (log, route): ``route`` says whether the same mail must also
+        go to Odoo's router, because it names another Odoo address (an alias,
+        a catch-all reply) that this copy is the delivery of:
+
+        - a copy delivered to a log address (the topmost envelope recipient is
+          one) is the log's own: with the Postfix pipe, each other recipient
+          has its own delivery, which Odoo routes (issue 10 item 6);
+        - any other copy (an alias's own delivery, or one copy carrying every
+          recipient: IMAP catch-all, no envelope header) is routed when it
+          names another Odoo address, and logged when it names a log address.
+
+        A log address visible in To/Cc may reach us in several copies: the
+        first stores it, the others find it (same Message-Id, company, sender
+        and personal address) and store nothing.
+
+        Runs inside the gateway's transaction and must never raise: a mail for
+        us that we cannot read is still stored (state ``error``) with its raw.
+        """
+        facts = self._natero_gateway_facts()
+        headers = self._natero_read_headers(raw)
+        envelope, visible = self._natero_recipients(headers, raw)
+        match = envelope_address = None
+        for address in envelope + visible:
+            match = self._natero_match_recipient(address, facts)
+            if match:
+                envelope_address = address
+                break
+        if not match:
+            return self.browse(), True
+
+        def is_log(address):
+            return bool(self._natero_match_recipient(address, facts))
+
+        route = False
+        if not (envelope and is_log(envelope[0])):
+            route = bool(
+                self._natero_other_destinations(envelope, visible, facts, is_log)
+            )
+        company_id, token = match
+        company = self.env["res.company"].browse(company_id)
+        personal = self.env["res.users"]
+        if token:
+            personal = self.env["res.users"]._natero_log_user_from_token(token)
+        values = self._natero_capture_values(raw, headers, company, envelope_address)
+        if any(is_log(a) for a in visible):
+            log = self._natero_find_captured(raw, values, personal)
+            if log:
+                _logger.info(
+                    "Email log: mail to %s already stored as log %s",
+                    values["envelope_to"],
+                    log.id,
+                )
+                return log, route
+        # sudo: the gateway user need not read logs; this only stores the mail.
+        log = self.sudo().create(values)
+        if token and not personal:
+            log.write(
+                {
+                    "state": "rejected",
+                    "reason": "unknown or rotated personal address "
+                    f"{values['envelope_to']}",
+                }
+            )
+        else:
+            log.personal_user_id = personal
+            self._natero_trigger_cron()
+        _logger.info(
+            "Email log: stored mail to %s as log %s (%s)",
+            values["envelope_to"],
+            log.id,
+            log.state,
+        )
+        return log, route
+
+    @api.model
+    def _natero_find_captured(self, raw, values, personal):
+        """The log already stored for this very mail and log address, if any:
+        same Message-Id, company, sender and personal address, and the same
+        mail once the delivery headers each copy gets are set aside."""
+        if not values["message_id"]:
+            return self.browse()
+        # sudo: the gateway compares with what it stored itself.
+        candidates = self.sudo().search(
+            [
+                ("message_id", "=", values["message_id"]),
+                ("company_id", "=", values["company_id"]),
+                ("sender_email", "=", values["sender_email"]),
+                ("personal_user_id", "=", personal.id),
+            ]
+        )
+        content = delivered_content(raw)
+        for log in candidates:
+            if delivered_content(base64.b64decode(log.raw or b"")) == content:
+                return log
+        return self.browse()
+
+    @api.model
+    def _natero_trigger_cron(self):
+        """Wake the processing cron, once per transaction."""
+        data = self.env.cr.precommit.data
+        if not data.get("natero_mail_log.triggered"):
+            data["natero_mail_log.triggered"] = True
+            self.env.ref("natero_mail_log.ir_cron_natero_mail_log_process")._trigger()
+
+    @api.model
+    def _natero_capture_values(self, raw, headers, company, envelope):
+        try:
+            message_id = str(headers.get("Message-Id") or "").strip().strip("<>")
+            subject = str(headers.get("Subject") or "")[:512]
+            sender = ",".join(addresses.split(str(headers.get("From") or "")))
+        except Exception:  # read what we can, process decides
+            message_id, subject, sender = "", "", ""
+        return {
+            "raw": base64.b64encode(raw),
+            "raw_size": len(raw),
+            "message_id": clean(message_id, 998) or False,
+            "subject": clean(subject, 512),
+            "sender_email": clean(sender, 254) or False,
+            "company_id": company.id,
+            # A personal address's token is its owner's secret: never shown.
+            "envelope_to": clean(policy.mask_token(envelope), 254),
+        }

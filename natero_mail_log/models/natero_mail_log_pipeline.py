@@ -1,0 +1,681 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The pipeline of natero.mail.log: what the cron does with a stored mail.
+
+The cron takes pending rows in batches (``FOR UPDATE SKIP LOCKED``) and runs
+the steps below, each one a batch over the whole set of logs:
+
+    parse -> noise -> sender -> limits -> participants -> contacts -> targets -> post
+
+A step that decides a log's fate sets ``job.decision``; later steps skip it.
+"""
+
+import base64
+import functools
+import logging
+import traceback
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import psycopg2.errors
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import authres, policy
+from ..tools import parse as mail_parse
+
+_logger = logging.getLogger(__name__)
+
+PUBLIC_SUFFIX_LIST = Path("/usr/share/publicsuffix/public_suffix_list.dat")
+MAX_ATTEMPTS = 3
+
+
+@functools.cache
+def public_suffix_rules():
+    """The system's Public Suffix List (Debian/Ubuntu package ``publicsuffix``),
+    for relaxed DMARC alignment; None without one (see tools/authres.py)."""
+    try:
+        return authres.load_suffix_rules(PUBLIC_SUFFIX_LIST.read_text("utf-8"))
+    except OSError:
+        return None
+
+
+def clean(text, size=None):
+    """Text PostgreSQL accepts: no NUL character, at most ``size`` characters."""
+    text = (text or "").replace("\x00", "")
+    return text[:size] if size else text
+
+
+@dataclass(eq=False)
+class Job:
+    """What the pipeline knows of one log while it runs."""
+
+    log: models.BaseModel
+    raw: bytes = b""
+    parsed: object = None
+    decision: object = None
+    user: object = None
+    rule: str = ""
+    participants: list = field(default_factory=list)
+    contacts: dict = field(default_factory=dict)  # address -> res.partner
+    accounts: object = None
+    leads: object = None
+    attachments: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    colleagues: frozenset = frozenset()  # users' addresses among the batch's
+    body: object = None
+
+
+class NateroMailLogPipeline(models.AbstractModel):
+    """The processing side of ``natero.mail.log``, which inherits it."""
+
+    _name = "natero.mail.log.pipeline"
+    _description = "Email log: processing pipeline"
+
+    def _natero_process(self):
+        """Run the pipeline over ``self``; a failure isolates the faulty log."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._natero_run([Job(log) for log in self])
+        except Exception:
+            _logger.warning(
+                "Email log: batch failed, retrying log by log", exc_info=True
+            )
+            for log in self:
+                log._natero_process_alone()
+
+    def _natero_process_alone(self):
+        try:
+            with self.env.cr.savepoint():
+                self._natero_run([Job(self)])
+        except psycopg2.errors.UniqueViolation:
+            # Another worker logged the same email on the same record and
+            # committed after our snapshot was taken: a later run, in a new
+            # transaction, sees it and records this one as a duplicate (L8).
+            if self.attempts < MAX_ATTEMPTS:
+                _logger.info("Email log: log %s met a concurrent duplicate", self.id)
+                self.attempts += 1
+                self._natero_trigger_cron()
+                return
+            self._natero_fail("a concurrent duplicate kept colliding")
+        except Exception as exc:
+            _logger.exception("Email log: log %s failed", self.id)
+            self._natero_fail(
+                f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=3)
+            )
+
+    def _natero_fail(self, reason):
+        self.write(
+            {
+                "state": "error",
+                "reason": clean(reason),
+                "processed_at": fields.Datetime.now(),
+                "attempts": self.attempts + 1,
+            }
+        )
+
+    def _natero_run(self, jobs):
+        # Our own addresses are needed by several steps: read them once.
+        self = self.with_context(natero_own_addresses=self._natero_own_addresses())
+        for step in self._natero_steps():
+            live = [job for job in jobs if job.decision is None]
+            if not live:
+                break
+            step(live)
+        self._natero_finish(jobs)
+
+    def _natero_steps(self):
+        """The pipeline, in order; override to add or replace a step."""
+        return [
+            self._natero_step_parse,
+            self._natero_step_noise,
+            self._natero_step_sender,
+            self._natero_step_limits,
+            self._natero_step_participants,
+            self._natero_step_contacts,
+            self._natero_step_targets,
+            self._natero_step_post,
+        ]
+
+    def _natero_finish(self, jobs):
+        now = fields.Datetime.now()
+        for job in jobs:
+            decision = job.decision or policy.Decision(
+                policy.ERROR, "bug", "no decision"
+            )
+            vals = {
+                "state": decision.state,
+                "reason": clean("\n".join([decision.reason, *job.notes]).strip())
+                or False,
+                "processed_at": now,
+                "attempts": job.log.attempts + 1,
+            }
+            if job.user:
+                vals.update(user_id=job.user.id, attribution_rule=job.rule)
+            job.log.write(vals)
+            _logger.info(
+                "Email log: log %s from %s: %s (%s)",
+                job.log.id,
+                job.log.sender_email,
+                decision.state,
+                decision.code,
+            )
+
+    # --- parse ---------------------------------------------------------
+
+    def _natero_step_parse(self, jobs):
+        own = self._natero_own_addresses()
+        for job in jobs:
+            raw = job.raw = base64.b64decode(job.log.raw or b"")
+            try:
+                job.parsed = mail_parse.parse_message(raw, log_addresses=own)
+            except mail_parse.ParseError as exc:
+                job.decision = policy.Decision(
+                    policy.ERROR, "malformed", f"not a readable email: {exc}"
+                )
+                continue
+            self._natero_apply_parsed(job)
+
+    def _natero_apply_parsed(self, job):
+        parsed, log = job.parsed, job.log
+        forward = parsed.forward
+        subject = (forward.subject if forward else parsed.subject) or parsed.subject
+        message_id = clean(parsed.message_id, 998)
+        vals = {
+            "message_id": message_id or False,
+            "dedupe_key": message_id or f"sha256:{parsed.content_hash}",
+            "subject": clean(subject, 512),
+            "kind": "forward" if parsed.kind == "forward" else "bcc",
+            "sender_email": clean(parsed.outer_from, 254) or False,
+            "original_from": clean(forward.from_addr, 254) if forward else False,
+            "forward_unparsed": parsed.forward_unparsed,
+        }
+        if log.kind == "manual":
+            vals.pop("kind")
+        log.write(vals)
+        if parsed.forward_unparsed:
+            job.notes.append(
+                "forward not recognised: associated by the forwarding email's headers"
+            )
+        elif forward and not forward.from_addr:
+            job.notes.append(
+                "the forwarded email names its sender without an address "
+                f"({clean(forward.from_name, 128) or '?'}): link it by hand if needed"
+            )
+
+    def _natero_original_date(self, job):
+        parsed = job.parsed
+        value = (parsed.forward and parsed.forward.date) or parsed.date
+        if value is None:
+            return fields.Datetime.now()
+        if value.tzinfo is None:
+            # A forwarded block states local time: the forwarding user's zone.
+            value = value.replace(tzinfo=self._natero_zone(job.user.tz))
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    @api.model
+    def _natero_zone(self, name):
+        try:
+            return ZoneInfo(name or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return timezone.utc
+
+    @api.model
+    def _natero_own_addresses(self):
+        """Every alias address of this database (never a participant)."""
+        if "natero_own_addresses" in self.env.context:
+            return self.env.context["natero_own_addresses"]
+        # sudo: alias addresses are configuration, read to exclude them.
+        aliases = (
+            self.env["mail.alias"]
+            .sudo()
+            .search_fetch([("alias_full_name", "!=", False)], ["alias_full_name"])
+        )
+        return frozenset(a.alias_full_name.lower() for a in aliases)
+
+    # --- noise (L5) ---------------------------------------------------
+
+    def _natero_step_noise(self, jobs):
+        own = self._natero_own_addresses()
+        for job in jobs:
+            job.decision = policy.check_noise(
+                job.parsed.kind, job.parsed.auto_reason, job.parsed.outer_from, own
+            )
+
+    # --- sender (L4) --------------------------------------------------
+
+    def _natero_step_sender(self, jobs):
+        # The participants' addresses are asked about in the same two queries:
+        # colleagues are never customer participants (L3, L5).
+        addresses = {job.parsed.outer_from for job in jobs} | {
+            a for job in jobs for a in self._natero_candidates(job) if a
+        }
+        facts = self._natero_sender_facts(addresses, jobs)
+        colleagues = frozenset(facts["logins"]) | frozenset(facts["connected"])
+        colleagues |= frozenset(facts["aliases"])
+        for job in jobs:
+            job.colleagues = colleagues
+            sender = job.parsed.outer_from
+            company = job.log.company_id
+            personal = job.log.personal_user_id.id or None
+
+            def allowed(user_id, company_id=company.id):
+                # A company's mail counts only for the users allowed in it
+                # (their allowed companies, as Odoo's own access rules).
+                return company_id in facts["companies"].get(user_id, ())
+
+            if personal and not allowed(personal):
+                job.decision = policy.unrecognised(sender, personal, other_company=True)
+                continue
+            candidates = (
+                [c for c in facts["connected"].get(sender, []) if allowed(c[1])],
+                [u for u in facts["logins"].get(sender, []) if allowed(u)],
+                [u for u in facts["aliases"].get(sender, []) if allowed(u)],
+            )
+            attribution = policy.attribute(
+                sender, personal, facts["user_addresses"], *candidates
+            )
+            if attribution is None:
+                elsewhere = any(
+                    facts[kind].get(sender)
+                    for kind in ("connected", "logins", "aliases")
+                )
+                job.decision = policy.unrecognised(
+                    sender, personal, other_company=elsewhere and not personal
+                )
+                continue
+            job.user = self.env["res.users"].browse(attribution.user_id)
+            job.rule = attribution.rule
+            job.log.date = self._natero_original_date(job)
+            if company.natero_log_require_auth:
+                job.decision = policy.check_authentication(
+                    authres.header_fields(job.raw),
+                    sender,
+                    company.natero_log_trusted_authserv,
+                    company.natero_log_auth_hops,
+                    company.natero_log_auth_alignment,
+                    public_suffix_rules(),
+                )
+
+    @api.model
+    def _natero_sender_facts(self, addresses, jobs):
+        """Users who own ``addresses``, in two queries for the whole batch."""
+        # sudo: senders are matched against every user's addresses.
+        Users = self.env["res.users"].sudo().with_context(active_test=True)
+        personal_ids = {job.log.personal_user_id.id for job in jobs} - {False}
+        users = Users.search_fetch(
+            [
+                ("share", "=", False),
+                "|",
+                "|",
+                ("email_normalized", "in", list(addresses)),
+                ("login", "in", list(addresses)),
+                ("id", "in", list(personal_ids)),
+            ],
+            ["email_normalized", "login"],
+        )
+        # sudo: every user's connected addresses count, not only the reader's.
+        links = (
+            self.env["natero.mail.log.sender"]
+            .sudo()
+            .search_fetch(
+                [
+                    "|",
+                    ("email_normalized", "in", list(addresses)),
+                    ("user_id", "in", list(personal_ids)),
+                    ("user_id.active", "=", True),
+                ],
+                ["email_normalized", "kind", "user_id", "connected_at"],
+            )
+        )
+        facts = {
+            "user_addresses": defaultdict(set),
+            "connected": defaultdict(list),
+            "logins": defaultdict(list),
+            "aliases": defaultdict(list),
+            "companies": self._natero_allowed_companies(
+                set(users.ids) | set(links.user_id.ids)
+            ),
+        }
+        for user in users:
+            for address in filter(None, {user.email_normalized, user.login.lower()}):
+                facts["user_addresses"][user.id].add(address)
+                facts["logins"][address].append(user.id)
+        for link in links:
+            facts["user_addresses"][link.user_id.id].add(link.email_normalized)
+            if link.kind == "connected":
+                facts["connected"][link.email_normalized].append(
+                    (link.connected_at, link.user_id.id)
+                )
+            else:
+                facts["aliases"][link.email_normalized].append(link.user_id.id)
+        return facts
+
+    @api.model
+    def _natero_allowed_companies(self, user_ids):
+        """{user id: ids of the companies the user is allowed in}, one query."""
+        if not user_ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT user_id, array_agg(cid) FROM res_company_users_rel "
+                "WHERE user_id = ANY(%s) GROUP BY user_id",
+                list(user_ids),
+            )
+        )
+        return {user_id: set(company_ids) for user_id, company_ids in rows}
+
+    # --- limits (L7) --------------------------------------------------
+
+    def _natero_step_limits(self, jobs):
+        for job in jobs:
+            company, parsed = job.log.company_id, job.parsed
+            body = self._natero_body_source(job)
+            job.decision = policy.check_body_size(
+                len(body.encode()), company.natero_log_max_body_size
+            )
+            if job.decision:
+                self._natero_notify_user(job, job.decision.reason)
+                continue
+            job.attachments, dropped = policy.split_attachments(
+                parsed.attachments, company.natero_log_max_attachment_size
+            )
+            if dropped:
+                names = ", ".join(a.filename or "?" for a in dropped)
+                note = f"attachments over the size limit were not logged: {names}"
+                job.notes.append(note)
+                self._natero_notify_user(job, note)
+
+    def _natero_body_source(self, job):
+        parsed = job.parsed
+        if parsed.forward and self._natero_uses_original(job):
+            return parsed.forward.body_html or parsed.body_html or ""
+        return parsed.body_html or ""
+
+    def _natero_uses_original(self, job):
+        return (
+            job.parsed.forward is not None
+            and job.log.company_id.natero_log_forward_mode == "original"
+        )
+
+    # --- participants (L3, L5) ----------------------------------------
+
+    def _natero_step_participants(self, jobs):
+        by_company = defaultdict(list)
+        for job in jobs:
+            by_company[job.log.company_id].append(job)
+        user_addresses = frozenset().union(*(job.colleagues for job in jobs))
+        never = self.env["natero.mail.log.exclusion"]._natero_entries_by_company(
+            self.env["res.company"].union(*by_company)
+        )
+        own = self._natero_own_addresses()
+        for company, company_jobs in by_company.items():
+            addresses, domains = never[company.id]
+            exclusions = policy.Exclusions(
+                own_addresses=own,
+                user_addresses=user_addresses,
+                internal_domains=frozenset(company._natero_internal_domains()),
+                never_addresses=frozenset(addresses),
+                never_domains=frozenset(domains),
+            )
+            for job in company_jobs:
+                kept, excluded = policy.participants(
+                    self._natero_candidates(job), exclusions
+                )
+                job.participants = kept
+                job.decision = policy.all_never_logged(kept, excluded)
+
+    def _natero_candidates(self, job):
+        parsed = job.parsed
+        if self._natero_uses_original(job):
+            forward = parsed.forward
+            return [forward.from_addr, *forward.to, *forward.cc]
+        return [parsed.outer_from, *parsed.to, *parsed.cc]
+
+    # --- contacts (L3) -------------------------------------------------
+
+    def _natero_step_contacts(self, jobs):
+        addresses = {a for job in jobs for a in job.participants}
+        found = self.env["res.partner"]._natero_find_contacts(
+            addresses, self.env["res.company"].union(*(j.log.company_id for j in jobs))
+        )
+        Partner = self.env["res.partner"]
+        usable = {}  # (address, company) -> contacts that company's mail may use
+        missing = defaultdict(set)
+        for job in jobs:
+            company = job.log.company_id
+            for address in job.participants:
+                key = (address, company.id)
+                if key not in usable:
+                    usable[key] = found.get(address, Partner)._natero_usable_by(company)
+                if not usable[key] and company.natero_log_create_contacts:
+                    missing[address].add(company.id)
+        if missing:
+            names = self._natero_names(jobs)
+            created = Partner._natero_create_contacts(
+                {a: names.get(a) for a in missing}, missing
+            )
+            for address, company_ids in missing.items():
+                for company_id in company_ids:
+                    usable[address, company_id] = created[address]
+        for job in jobs:
+            company_id = job.log.company_id.id
+            job.contacts = {
+                a: usable[a, company_id]
+                for a in job.participants
+                if usable.get((a, company_id))
+            }
+
+    def _natero_names(self, jobs):
+        """{address: name} for new contacts: header names, original senders."""
+        names = {}
+        for job in jobs:
+            names.update(job.parsed.names)
+            forward = job.parsed.forward
+            if forward and forward.from_addr and forward.from_name:
+                names[forward.from_addr] = forward.from_name
+        return {address: clean(name, 128) for address, name in names.items()}
+
+    # --- targets (L3) --------------------------------------------------
+
+    def _natero_step_targets(self, jobs):
+        Partner = self.env["res.partner"]
+        contacts = Partner.union(*(p for job in jobs for p in job.contacts.values()))
+        accounts_of = {
+            p.id: p.commercial_partner_id
+            for p in contacts
+            if p.commercial_partner_id != p and p.commercial_partner_id.is_company
+        }
+        max_deals = max(
+            (j.log.company_id.natero_log_max_deals for j in jobs), default=0
+        )
+        company_ids = {j.log.company_id.id for j in jobs}
+        Lead = self.env["crm.lead"]
+        recent = Lead._natero_recent_open_deals(
+            {a.id for a in accounts_of.values()} | set(contacts.ids),
+            max_deals,
+            company_ids,
+        )
+        single = Lead._natero_single_open_deal(contacts.ids, company_ids)
+        for job in jobs:
+            partners = Partner.union(*job.contacts.values())
+            job.accounts = Partner.union(
+                *(accounts_of[p.id] for p in partners if p.id in accounts_of)
+            )._natero_usable_by(job.log.company_id)
+            job.leads = self._natero_pick_deals(job, partners, recent, single)
+            if not partners:
+                job.decision = policy.Decision(
+                    policy.UNASSIGNED,
+                    "no_target",
+                    "no contact, account or deal matched",
+                )
+                self._natero_notify_user(job, job.decision.reason)
+
+    def _natero_pick_deals(self, job, partners, recent, single):
+        company = job.log.company_id
+        Lead = self.env["crm.lead"]
+        if company.natero_log_deal_routing == "unambiguous":
+            return Lead.union(
+                *(
+                    single[company.id, p.id]
+                    for p in partners
+                    if (company.id, p.id) in single
+                )
+            )
+        keys = {p.commercial_partner_id.id for p in partners} | set(partners.ids)
+        deals = Lead.union(*(recent.get((company.id, k), Lead) for k in keys))
+        deals = deals.sorted(lambda d: (d.write_date, d.id), reverse=True)
+        return deals[: company.natero_log_max_deals]
+
+    # --- post (L3, L8) -------------------------------------------------
+
+    def _natero_step_post(self, jobs):
+        targets = {job: self._natero_targets(job) for job in jobs}
+        keys = {job.log.dedupe_key for job in jobs}
+        done = self.env["mail.message"]._natero_logged_keys(keys)
+        note_subtype = self.env.ref("mail.mt_note").id
+        message_vals, attachment_jobs = [], []
+        for job in jobs:
+            fresh = [
+                t
+                for t in targets[job]
+                if (job.log.dedupe_key, t._name, t.id) not in done
+            ]
+            for record in fresh:
+                done.add((job.log.dedupe_key, record._name, record.id))
+                message_vals.append(
+                    self._natero_message_values(job, record, note_subtype)
+                )
+                attachment_jobs.append((job, record))
+            self._natero_record_targets(job, targets[job], fresh)
+        attachments = self._natero_create_attachments(attachment_jobs)
+        for vals, atts in zip(message_vals, attachments, strict=True):
+            vals["attachment_ids"] = [(6, 0, atts.ids)]
+            vals["body"] = self._natero_inline_images(vals["body"], atts)
+        # sudo: internal notes on the targets, as Odoo's _message_log_batch does;
+        # the records were chosen by the pipeline or checked by _natero_link.
+        self.env["mail.message"].sudo().create(message_vals)
+
+    @api.model
+    def _natero_inline_images(self, body, attachments):
+        """Point ``cid:`` images at their attachment, as Odoo's gateway does."""
+        for attachment in attachments.filtered("access_token"):
+            cid = attachment.description
+            if cid and f"cid:{cid}" in body:
+                url = (
+                    f"/web/image/{attachment.id}?access_token={attachment.access_token}"
+                )
+                body = Markup(str(body).replace(f"cid:{cid}", url))
+        return body
+
+    def _natero_targets(self, job):
+        contacts = self.env["res.partner"].union(*job.contacts.values())
+        return [*contacts, *(job.accounts - contacts), *job.leads]
+
+    def _natero_record_targets(self, job, targets, fresh):
+        partners = [t.id for t in targets if t._name == "res.partner"]
+        leads = [t.id for t in targets if t._name == "crm.lead"]
+        job.log.write({"partner_ids": [(6, 0, partners)], "lead_ids": [(6, 0, leads)]})
+        if fresh:
+            job.decision = policy.Decision(
+                policy.LOGGED, "logged", f"logged on {len(fresh)} record(s)"
+            )
+        else:
+            job.decision = policy.Decision(
+                policy.LOGGED, "duplicate", "already logged on every target (L8)"
+            )
+
+    def _natero_message_values(self, job, record, subtype_id):
+        parsed, log = job.parsed, job.log
+        author = self._natero_author(job)
+        forward = parsed.forward if self._natero_uses_original(job) else None
+        email_from = (
+            forward.from_addr or forward.from_name if forward else parsed.outer_from
+        )
+        return {
+            "model": record._name,
+            "res_id": record.id,
+            "message_type": "email",
+            "subtype_id": subtype_id,
+            "is_internal": True,
+            "author_id": author.id,
+            "email_from": clean(email_from, 254),
+            "subject": log.subject,
+            "body": self._natero_body(job),
+            "date": log.date,
+            "natero_log_id": log.id,
+            "natero_log_key": log.dedupe_key,
+            "record_name": record.display_name,
+            "reply_to": False,
+        }
+
+    def _natero_author(self, job):
+        parsed = job.parsed
+        if self._natero_uses_original(job):
+            sender = parsed.forward.from_addr
+            return (job.contacts.get(sender) or self.env["res.partner"])[:1]
+        return job.user.partner_id
+
+    def _natero_body(self, job):
+        if job.body is None:
+            job.body = self._natero_render_body(job)
+        return job.body
+
+    def _natero_render_body(self, job):
+        how = dict(self._fields["kind"].selection).get(job.log.kind, job.log.kind)
+        mark = Markup(
+            '<p class="o_natero_log_mark text-muted small">Logged by %s via %s</p>'
+        ) % (job.user.name, how)
+        # mail.message sanitizes its body on create: no need to do it twice.
+        return mark + Markup(clean(self._natero_body_source(job)))
+
+    def _natero_create_attachments(self, attachment_jobs):
+        """One batch create of every target's attachments; ids per message."""
+        vals_list, slices = [], []
+        for job, record in attachment_jobs:
+            start = len(vals_list)
+            for attachment in job.attachments:
+                # No sender-chosen mimetype: ir.attachment guesses it from the
+                # name and content, as for Odoo's own gateway attachments.
+                vals = {
+                    "name": clean(attachment.filename, 255) or "attachment",
+                    "raw": attachment.content,
+                    "res_model": record._name,
+                    "res_id": record.id,
+                }
+                if attachment.content_id:
+                    # An inline image: reachable from the body with a token.
+                    vals["description"] = clean(attachment.content_id, 255)
+                    vals["access_token"] = str(uuid.uuid4())
+                vals_list.append(vals)
+            slices.append((start, len(vals_list)))
+        # sudo: the attachments of those notes (same reason).  HTML, SVG and
+        # other XML are stored as text/plain, as Odoo's gateway stores them
+        # (attachments_mime_plainxml, mail.thread._message_route_process):
+        # the sender chose their type, the browser must not run them.
+        Attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .with_context(attachments_mime_plainxml=True)
+        )
+        created = Attachment.create(vals_list) if vals_list else Attachment
+        return [created[a:b] for a, b in slices]
+
+    # --- notifications (L6, L7) ---------------------------------------
+
+    def _natero_notify_user(self, job, text):
+        """Tell the attributed user, inside Odoo, with a link to the log."""
+        if not job.user:
+            return
+        job.log.message_post(
+            body=Markup("<p>%s</p>") % escape(text),
+            partner_ids=job.user.partner_id.ids,
+            subtype_xmlid="mail.mt_note",
+        )
