@@ -9,43 +9,20 @@ import base64
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from email import policy as email_policy
-from email.parser import BytesHeaderParser
 
 from odoo import api, models
 from odoo.tools import SQL
 
 from ..tools import addresses, policy
+from ..tools.headers import (
+    VISIBLE_HEADERS,
+    Headers,
+    first_id,
+    without_delivery_headers,
+)
 from .natero_mail_log_pipeline import clean
 
 _logger = logging.getLogger(__name__)
-
-ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
-VISIBLE_HEADERS = ("To", "Cc", "Resent-To", "Resent-Cc")
-TRACE_HEADERS = {
-    b"return-path",
-    b"delivered-to",
-    b"x-original-to",
-    b"envelope-to",
-    b"x-envelope-to",
-    b"received",
-    b"authentication-results",
-}
-
-
-def delivered_content(raw):
-    """``raw`` without the header lines each delivery adds on top (envelope
-    and trace headers): what two deliveries of one mail have in common."""
-    lines = raw.split(b"\n")
-    index, skipping = 0, False
-    for index, line in enumerate(lines):  # noqa: B007 (index used below)
-        if line[:1] in (b" ", b"\t") and skipping:
-            continue
-        name = line.partition(b":")[0].strip().lower()
-        skipping = name in TRACE_HEADERS
-        if not skipping:
-            break
-    return b"\n".join(lines[index:])
 
 
 @dataclass
@@ -141,8 +118,9 @@ class NateroMailLogCapture(models.AbstractModel):
 
     @api.model
     def _natero_read_headers(self, raw):
+        """The headers of ``raw`` (tools/headers.py), None when unreadable."""
         try:
-            return BytesHeaderParser(policy=email_policy.default).parsebytes(raw)
+            return Headers.read(raw)
         except Exception:  # recipients are then scanned from the raw bytes
             return None
 
@@ -158,34 +136,9 @@ class NateroMailLogCapture(models.AbstractModel):
         try:
             if headers is None:
                 raise ValueError("unreadable header section")
-            values = [
-                str(v) for h in ENVELOPE_HEADERS for v in headers.get_all(h) or ()
-            ]
-            # An envelope header holds one address, written by our MTA: read
-            # it whole too, whatever characters a crafted "+token" part holds.
-            envelope = list(
-                dict.fromkeys(
-                    [a for v in values if (a := self._natero_bare_address(v))]
-                    + addresses.split(", ".join(values))
-                )
-            )
-            visible = addresses.split(
-                ", ".join(
-                    str(v) for h in VISIBLE_HEADERS for v in headers.get_all(h) or ()
-                )
-            )
+            return headers.envelope(), list(headers.addresses(*VISIBLE_HEADERS))
         except Exception:  # malformed mail is still ours to keep
             return [], addresses.split(raw[:65536].decode("latin-1"))
-        return envelope, visible
-
-    @api.model
-    def _natero_bare_address(self, value):
-        """``value`` as one address (``<a@b>`` or ``a@b``), or ''."""
-        value = value.strip().removeprefix("<").removesuffix(">").strip().lower()
-        local, at, domain = value.rpartition("@")
-        if not (local and at and domain) or any(c.isspace() for c in value):
-            return ""
-        return value
 
     @api.model
     def _natero_other_destinations(self, envelope, visible, facts, is_log):
@@ -327,9 +280,10 @@ class NateroMailLogCapture(models.AbstractModel):
                 ("personal_user_id", "=", personal.id),
             ]
         )
-        content = delivered_content(raw)
+        content = without_delivery_headers(raw)
         for log in candidates:
-            if delivered_content(base64.b64decode(log.raw or b"")) == content:
+            raw_log = base64.b64decode(log.raw or b"")
+            if without_delivery_headers(raw_log) == content:
                 return log
         return self.browse()
 
@@ -344,9 +298,9 @@ class NateroMailLogCapture(models.AbstractModel):
     @api.model
     def _natero_capture_values(self, raw, headers, company, envelope):
         try:
-            message_id = str(headers.get("Message-Id") or "").strip().strip("<>")
-            subject = str(headers.get("Subject") or "")[:512]
-            sender = ",".join(addresses.split(str(headers.get("From") or "")))
+            message_id = first_id(headers.first("message-id"))
+            subject = (headers.first("subject") or "")[:512]
+            sender = ",".join(headers.addresses("from"))
         except Exception:  # read what we can, process decides
             message_id, subject, sender = "", "", ""
         return {

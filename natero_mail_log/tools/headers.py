@@ -9,6 +9,8 @@ the first time they are asked for; addresses come out in Odoo's normal form
 """
 
 import re
+from email import policy
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
 from . import addresses, mime
@@ -17,6 +19,18 @@ from . import addresses, mime
 # wrote (visible).
 ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
 VISIBLE_HEADERS = ("to", "cc", "resent-to", "resent-cc")
+# What each delivery of a mail adds on top of it (envelope and trace headers).
+DELIVERY_HEADERS = frozenset(
+    (
+        b"return-path",
+        b"delivered-to",
+        b"x-original-to",
+        b"envelope-to",
+        b"x-envelope-to",
+        b"received",
+        b"authentication-results",
+    )
+)
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
 _FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 
@@ -40,6 +54,11 @@ class Headers:
             self.values.setdefault(str(name).strip().lower(), []).append(value)
         self._cache = {}
 
+    @classmethod
+    def read(cls, raw):
+        """The headers of raw mail bytes, read without parsing the body."""
+        return cls(BytesHeaderParser(policy=policy.compat32).parsebytes(raw))
+
     def all(self, name):
         """Every cleaned value of a header."""
         if name not in self._cache:
@@ -59,6 +78,20 @@ class Headers:
                 found.extend(a for a in addresses.split(value) if a not in found)
         return tuple(found)
 
+    def envelope(self):
+        """The envelope recipients, topmost first (the last delivery's leads).
+
+        Our MTA writes one address per envelope field: each value is read
+        whole first, whatever characters a crafted "+token" part holds, then
+        the addresses written in it."""
+        whole = [
+            address
+            for name in ENVELOPE_HEADERS
+            for value in self.all(name)
+            if (address := bare_address(value))
+        ]
+        return list(dict.fromkeys(whole + list(self.addresses(*ENVELOPE_HEADERS))))
+
     def names(self, *names):
         """{address: display name} of the addresses these headers name."""
         found = {}
@@ -77,3 +110,28 @@ def first_id(value):
         return ""
     match = _MSGID_RE.search(value)
     return match.group(1) if match else value.strip().strip("<>").strip()
+
+
+def bare_address(value):
+    """``value`` read whole as one address (``<a@b>`` or ``a@b``) in Odoo's
+    normal form, or '' when it is not one address."""
+    value = value.strip().removeprefix("<").removesuffix(">").strip()
+    local, at, domain = value.rpartition("@")
+    if not (local and at and domain) or any(c.isspace() for c in value):
+        return ""
+    return addresses.odoo_case(value)
+
+
+def without_delivery_headers(raw):
+    """``raw`` without the header lines each delivery adds on top (envelope
+    and trace headers): what two deliveries of one mail have in common."""
+    lines = raw.split(b"\n")
+    index, skipping = 0, False
+    for index, line in enumerate(lines):  # noqa: B007 (index used below)
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue
+        name = line.partition(b":")[0].strip().lower()
+        skipping = name in DELIVERY_HEADERS
+        if not skipping:
+            break
+    return b"\n".join(lines[index:])
