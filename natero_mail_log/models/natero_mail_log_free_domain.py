@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .natero_mail_log_exclusion import ENTRY_RE
+from ..tools import addresses
 
 
 class NateroMailLogFreeDomain(models.Model):
@@ -23,13 +23,13 @@ class NateroMailLogFreeDomain(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name"):
-                vals["name"] = vals["name"].strip().lower().lstrip("@")
+                vals["name"] = addresses.normalize_domain(vals["name"])
         return super().create(vals_list)
 
     @api.constrains("name")
     def _check_name(self):
         for record in self:
-            if "@" in record.name or not ENTRY_RE.match(record.name):
+            if not addresses.DOMAIN_RE.fullmatch(record.name):
                 raise ValidationError(
                     self.env._(
                         "'%s' is not a domain name such as gmail.com.", record.name

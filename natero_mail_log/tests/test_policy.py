@@ -179,6 +179,24 @@ class TestExclusions(NateroLogCase):
         with self.assertRaisesRegex(Exception, "neither an email address nor a domain"):
             self.env["natero.mail.log.exclusion"].create({"name": "not valid"})
 
+    def test_never_log_address_in_odoos_form(self):
+        """A never-log address is normalised as Odoo normalises addresses: a
+        non-ASCII local part keeps its case, and so matches the participant."""
+        john = self.env["res.partner"].create(
+            {"name": "Jöhn", "email": "Jöhn@acme.example", "parent_id": self.acme.id}
+        )
+        Exclusion = self.env["natero.mail.log.exclusion"]
+        entry = Exclusion.create({"name": " Jöhn@ACME.example "})
+        self.assertEqual(entry.name, john.email_normalized)
+        self.assertEqual(
+            Exclusion.create({"name": "KATE@Acme.Example"}).name, "kate@acme.example"
+        )
+        log = self.bcc("Never Jöhn", to="Jöhn <Jöhn@acme.example>, bob@acme.example")
+        self.assertEqual(log.partner_ids, self.bob | self.acme)
+        self.assertFalse(self.logged_on(john))
+        with self.assertRaisesRegex(Exception, "neither an email address nor a domain"):
+            Exclusion.create({"name": "Jöhn@not a domain"})
+
     def test_noise_ignored_with_reason(self):
         cases = {
             "X-Autoreply": "X-Autoreply: yes\n",

@@ -32,6 +32,10 @@ _QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 # Odoo's fallback scan (odoo.tools.mail.email_re) for "@domain"-only results.
 _ODOO_SCAN_RE = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,63}")
 _MAX_VALUE = 20000
+# A domain name as a setting or a list entry holds it (lower case, ASCII/IDNA).
+DOMAIN_RE = re.compile(r"(?=.{1,253}$)(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}")
+# A bare address typed in a list: no display name, no spaces, one "@".
+_ENTRY_ADDRESS_RE = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+")
 
 FREE_MAIL_DOMAINS = frozenset(
     [
@@ -245,6 +249,30 @@ def normalize(addr, strict=False):
     if not found or (strict and len(found) != 1):
         return ""
     return odoo_case(found[0])
+
+
+def normalize_domain(value):
+    """A domain as typed (``" @Acme.COM"``) in its normal form (``"acme.com"``):
+    lower case, without a leading "@"; check it with ``DOMAIN_RE``."""
+    return (value or "").strip().lower().lstrip("@")
+
+
+def normalize_entry(value):
+    """A list entry (never-log): a bare address in Odoo's normal form
+    (``normalize``), or a domain (``normalize_domain``); '' when it is neither.
+
+    >>> normalize_entry(" Kate@ACME.example "), normalize_entry("@Secret.example")
+    ('kate@acme.example', 'secret.example')
+    >>> normalize_entry("Jöhn@Acme.example"), normalize_entry("not valid")
+    ('Jöhn@acme.example', '')
+    """
+    value = (value or "").strip()
+    if _ENTRY_ADDRESS_RE.fullmatch(value):
+        address = normalize(value, strict=True)
+        domain = address.rpartition("@")[2]
+        return address if DOMAIN_RE.fullmatch(domain) else ""
+    domain = normalize_domain(value)
+    return domain if DOMAIN_RE.fullmatch(domain) else ""
 
 
 def display_name(value):
