@@ -183,23 +183,11 @@ class NateroMailLog(models.Model):
     def _natero_link(self, partners, leads):
         """Log this email on records picked by hand (L6), as L3 posts it."""
         self.ensure_one()
-        self.check_access("read")
-        if not (
-            self.user_id == self.env.user
-            or self.env.user.has_group("natero_mail_log.group_natero_mail_log_manager")
-        ):
-            raise AccessError(self.env._("Only its sender or a manager can link it."))
-        # The user must be allowed to post on every record they log on: the
-        # access Odoo's message_post requires of them (write, or the model's
-        # _mail_post_access), not merely to read it.
-        for records in (partners, leads):
-            records.check_access(
-                records._get_mail_message_access(records.ids, "create")
-            )
+        self._natero_check_link_access(partners, leads)
         # sudo: posting on the picked records as the gateway does; access to the
         # log and to the picked records was checked just above.
         log = self.sudo()
-        job = Job(log)
+        job = Job(log, own_addresses=log._natero_own_addresses())
         log._natero_step_parse([job])
         if job.decision:
             raise UserError(job.decision.reason)
@@ -212,6 +200,21 @@ class NateroMailLog(models.Model):
         log._natero_step_post([job])
         log._natero_finish([job])
         log.kind = "manual"
+
+    def _natero_check_link_access(self, partners, leads):
+        """Only the log's user or a manager links it, and only on records they
+        may post on: the access Odoo's message_post requires of them (write,
+        or the model's _mail_post_access), not merely to read them."""
+        self.check_access("read")
+        if not (
+            self.user_id == self.env.user
+            or self.env.user.has_group("natero_mail_log.group_natero_mail_log_manager")
+        ):
+            raise AccessError(self.env._("Only its sender or a manager can link it."))
+        for records in (partners, leads):
+            records.check_access(
+                records._get_mail_message_access(records.ids, "create")
+            )
 
     # ------------------------------------------------------------------
     # Demo data

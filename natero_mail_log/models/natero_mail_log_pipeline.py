@@ -4,9 +4,11 @@
 The cron takes pending rows in batches (``FOR UPDATE SKIP LOCKED``) and runs
 the steps below, each one a batch over the whole set of logs:
 
-    parse -> noise -> sender -> limits -> participants -> contacts -> targets -> post
+    parse -> noise -> sender -> limits -> participants -> contacts -> targets
+    -> post
 
 A step that decides a log's fate sets ``job.decision``; later steps skip it.
+Everything a step learns goes into the job (``Job``), never into the context.
 """
 
 import base64
@@ -28,6 +30,7 @@ from odoo.tools import SQL
 
 from ..tools import authres, policy
 from ..tools import parse as mail_parse
+from ..tools.mime import Attachment
 
 _logger = logging.getLogger(__name__)
 
@@ -53,22 +56,39 @@ def clean(text, size=None):
 
 @dataclass(eq=False)
 class Job:
-    """What the pipeline knows of one log while it runs."""
+    """What the pipeline knows of one log while it runs.
 
-    log: models.BaseModel
+    Each field says which step sets it; a step reads only what is given when
+    the job is made or what an earlier step set.
+    """
+
+    # Given when the job is made (_natero_process, _natero_link):
+    log: models.BaseModel  # the natero.mail.log record, as the engine (sudo)
+    # _natero_run, before the first step: every alias address of the database
+    own_addresses: frozenset = frozenset()
+    # parse: the stored mail and what the parser read in it
     raw: bytes = b""
-    parsed: object = None
-    decision: object = None
-    user: object = None
+    parsed: mail_parse.ParsedMail | None = None
+    # any step: why the log stops there; post: logged (or already logged)
+    decision: policy.Decision | None = None
+    # sender (_natero_link): the user the email counts for, and by which rule
+    user: models.BaseModel | None = None  # res.users
     rule: str = ""
-    participants: list = field(default_factory=list)
-    contacts: dict = field(default_factory=dict)  # address -> res.partner
-    accounts: object = None
-    leads: object = None
-    attachments: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-    colleagues: frozenset = frozenset()  # users' addresses among the batch's
-    body: object = None
+    # sender: every user address among the batch's senders and participants
+    colleagues: frozenset = frozenset()
+    # limits: the attachments within the size limit
+    attachments: list[Attachment] = field(default_factory=list)
+    # parse, limits: remarks added to the log's reason
+    notes: list[str] = field(default_factory=list)
+    # participants: the customer addresses, in order
+    participants: list[str] = field(default_factory=list)
+    # contacts (_natero_link): address (or id) -> res.partner records to log on
+    contacts: dict = field(default_factory=dict)
+    # targets (_natero_link): the contacts' accounts and the deals to log on
+    accounts: models.BaseModel | None = None  # res.partner
+    leads: models.BaseModel | None = None  # crm.lead
+    # post: the logged body, rendered once for every target
+    body: Markup | None = None
 
 
 class NateroMailLogPipeline(models.AbstractModel):
@@ -96,20 +116,23 @@ class NateroMailLogPipeline(models.AbstractModel):
             with self.env.cr.savepoint():
                 self._natero_run([Job(self)])
         except psycopg2.errors.UniqueViolation:
-            # Another worker logged the same email on the same record and
-            # committed after our snapshot was taken: a later run, in a new
-            # transaction, sees it and records this one as a duplicate (L8).
-            if self.attempts < MAX_ATTEMPTS:
-                _logger.info("Email log: log %s met a concurrent duplicate", self.id)
-                self.attempts += 1
-                self._natero_trigger_cron()
-                return
-            self._natero_fail("a concurrent duplicate kept colliding")
+            self._natero_concurrent_duplicate()
         except Exception as exc:
             _logger.exception("Email log: log %s failed", self.id)
             self._natero_fail(
                 f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=3)
             )
+
+    def _natero_concurrent_duplicate(self):
+        """Another worker logged the same email on the same record and
+        committed after our snapshot was taken: a later run, in a new
+        transaction, sees it and records this one as a duplicate (L8)."""
+        if self.attempts >= MAX_ATTEMPTS:
+            self._natero_fail("a concurrent duplicate kept colliding")
+            return
+        _logger.info("Email log: log %s met a concurrent duplicate", self.id)
+        self.attempts += 1
+        self._natero_trigger_cron()
 
     def _natero_fail(self, reason):
         self.write(
@@ -122,8 +145,11 @@ class NateroMailLogPipeline(models.AbstractModel):
         )
 
     def _natero_run(self, jobs):
-        # Our own addresses are needed by several steps: read them once.
-        self = self.with_context(natero_own_addresses=self._natero_own_addresses())
+        """Run every step over the jobs still undecided, then record each
+        log's outcome."""
+        own = self._natero_own_addresses()  # needed by several steps: once
+        for job in jobs:
+            job.own_addresses = own
         for step in self._natero_steps():
             live = [job for job in jobs if job.decision is None]
             if not live:
@@ -150,16 +176,7 @@ class NateroMailLogPipeline(models.AbstractModel):
             decision = job.decision or policy.Decision(
                 policy.ERROR, "bug", "no decision"
             )
-            vals = {
-                "state": decision.state,
-                "reason": clean("\n".join([decision.reason, *job.notes]).strip())
-                or False,
-                "processed_at": now,
-                "attempts": job.log.attempts + 1,
-            }
-            if job.user:
-                vals.update(user_id=job.user.id, attribution_rule=job.rule)
-            job.log.write(vals)
+            job.log.write(self._natero_outcome_values(job, decision, now))
             _logger.info(
                 "Email log: log %s from %s: %s (%s)",
                 job.log.id,
@@ -168,14 +185,29 @@ class NateroMailLogPipeline(models.AbstractModel):
                 decision.code,
             )
 
+    @api.model
+    def _natero_outcome_values(self, job, decision, now):
+        """The log's state, reason and attribution once the pipeline ran."""
+        reason = clean("\n".join([decision.reason, *job.notes]).strip())
+        vals = {
+            "state": decision.state,
+            "reason": reason or False,
+            "processed_at": now,
+            "attempts": job.log.attempts + 1,
+        }
+        if job.user:
+            vals.update(user_id=job.user.id, attribution_rule=job.rule)
+        return vals
+
     # --- parse ---------------------------------------------------------
 
     def _natero_step_parse(self, jobs):
-        own = self._natero_own_addresses()
         for job in jobs:
             raw = job.raw = base64.b64decode(job.log.raw or b"")
             try:
-                job.parsed = mail_parse.parse_message(raw, log_addresses=own)
+                job.parsed = mail_parse.parse_message(
+                    raw, log_addresses=job.own_addresses
+                )
             except mail_parse.ParseError as exc:
                 job.decision = policy.Decision(
                     policy.ERROR, "malformed", f"not a readable email: {exc}"
@@ -200,15 +232,22 @@ class NateroMailLogPipeline(models.AbstractModel):
         if log.kind == "manual":
             vals.pop("kind")
         log.write(vals)
+        job.notes.extend(self._natero_parse_notes(parsed))
+
+    @api.model
+    def _natero_parse_notes(self, parsed):
+        """What the log's reader should know of how the email was read."""
+        forward = parsed.forward
         if parsed.forward_unparsed:
-            job.notes.append(
+            return [
                 "forward not recognised: associated by the forwarding email's headers"
-            )
-        elif forward and not forward.from_addr:
-            job.notes.append(
+            ]
+        if forward and not forward.from_addr:
+            return [
                 "the forwarded email names its sender without an address "
                 f"({clean(forward.from_name, 128) or '?'}): link it by hand if needed"
-            )
+            ]
+        return []
 
     def _natero_original_date(self, job):
         parsed = job.parsed
@@ -230,8 +269,6 @@ class NateroMailLogPipeline(models.AbstractModel):
     @api.model
     def _natero_own_addresses(self):
         """Every alias address of this database (never a participant)."""
-        if "natero_own_addresses" in self.env.context:
-            return self.env.context["natero_own_addresses"]
         # sudo: alias addresses are configuration, read to exclude them.
         aliases = (
             self.env["mail.alias"]
@@ -243,15 +280,19 @@ class NateroMailLogPipeline(models.AbstractModel):
     # --- noise (L5) ---------------------------------------------------
 
     def _natero_step_noise(self, jobs):
-        own = self._natero_own_addresses()
         for job in jobs:
             job.decision = policy.check_noise(
-                job.parsed.kind, job.parsed.auto_reason, job.parsed.outer_from, own
+                job.parsed.kind,
+                job.parsed.auto_reason,
+                job.parsed.outer_from,
+                job.own_addresses,
             )
 
     # --- sender (L4) --------------------------------------------------
 
     def _natero_step_sender(self, jobs):
+        """Who each email counts for (L4), or why nobody; then, when the
+        company requires it, whether its sender is authenticated."""
         # The participants' addresses are asked about in the same two queries:
         # colleagues are never customer participants (L3, L5).
         addresses = {job.parsed.outer_from for job in jobs} | {
@@ -262,79 +303,64 @@ class NateroMailLogPipeline(models.AbstractModel):
         colleagues |= frozenset(facts["aliases"])
         for job in jobs:
             job.colleagues = colleagues
-            sender = job.parsed.outer_from
-            company = job.log.company_id
-            personal = job.log.personal_user_id.id or None
+            job.decision = self._natero_attribute(job, facts)
+            if job.decision is None:
+                job.log.date = self._natero_original_date(job)
+                job.decision = self._natero_check_authentication(job)
 
-            def allowed(user_id, company_id=company.id):
-                # A company's mail counts only for the users allowed in it
-                # (their allowed companies, as Odoo's own access rules).
-                return company_id in facts["companies"].get(user_id, ())
+    def _natero_attribute(self, job, facts):
+        """Set the user ``job``'s email counts for (L4); return why there is
+        none, or None.  A company's mail counts only for the users allowed in
+        it (their allowed companies, as Odoo's own access rules)."""
+        sender = job.parsed.outer_from
+        company_id = job.log.company_id.id
+        personal = job.log.personal_user_id.id or None
 
-            if personal and not allowed(personal):
-                job.decision = policy.unrecognised(sender, personal, other_company=True)
-                continue
-            candidates = (
-                [c for c in facts["connected"].get(sender, []) if allowed(c[1])],
-                [u for u in facts["logins"].get(sender, []) if allowed(u)],
-                [u for u in facts["aliases"].get(sender, []) if allowed(u)],
+        def allowed(user_id):
+            return company_id in facts["companies"].get(user_id, ())
+
+        if personal and not allowed(personal):
+            return policy.unrecognised(sender, personal, other_company=True)
+        attribution = policy.attribute(
+            sender,
+            personal,
+            facts["user_addresses"],
+            [c for c in facts["connected"].get(sender, []) if allowed(c[1])],
+            [u for u in facts["logins"].get(sender, []) if allowed(u)],
+            [u for u in facts["aliases"].get(sender, []) if allowed(u)],
+        )
+        if attribution is None:
+            elsewhere = any(
+                facts[kind].get(sender) for kind in ("connected", "logins", "aliases")
             )
-            attribution = policy.attribute(
-                sender, personal, facts["user_addresses"], *candidates
+            return policy.unrecognised(
+                sender, personal, other_company=elsewhere and not personal
             )
-            if attribution is None:
-                elsewhere = any(
-                    facts[kind].get(sender)
-                    for kind in ("connected", "logins", "aliases")
-                )
-                job.decision = policy.unrecognised(
-                    sender, personal, other_company=elsewhere and not personal
-                )
-                continue
-            job.user = self.env["res.users"].browse(attribution.user_id)
-            job.rule = attribution.rule
-            job.log.date = self._natero_original_date(job)
-            if company.natero_log_require_auth:
-                job.decision = policy.check_authentication(
-                    authres.header_fields(job.raw),
-                    sender,
-                    company.natero_log_trusted_authserv,
-                    company.natero_log_auth_hops,
-                    company.natero_log_auth_alignment,
-                    public_suffix_rules(),
-                )
+        job.user = self.env["res.users"].browse(attribution.user_id)
+        job.rule = attribution.rule
+        return None
+
+    @api.model
+    def _natero_check_authentication(self, job):
+        """L4 anti-spoofing, when the company requires it (tools/authres.py)."""
+        company = job.log.company_id
+        if not company.natero_log_require_auth:
+            return None
+        return policy.check_authentication(
+            authres.header_fields(job.raw),
+            job.parsed.outer_from,
+            company.natero_log_trusted_authserv,
+            company.natero_log_auth_hops,
+            company.natero_log_auth_alignment,
+            public_suffix_rules(),
+        )
 
     @api.model
     def _natero_sender_facts(self, addresses, jobs):
         """Users who own ``addresses``, in two queries for the whole batch."""
-        # sudo: senders are matched against every user's addresses.
-        Users = self.env["res.users"].sudo().with_context(active_test=True)
         personal_ids = {job.log.personal_user_id.id for job in jobs} - {False}
-        users = Users.search_fetch(
-            [
-                ("share", "=", False),
-                "|",
-                "|",
-                ("email_normalized", "in", list(addresses)),
-                ("login", "in", list(addresses)),
-                ("id", "in", list(personal_ids)),
-            ],
-            ["email_normalized", "login"],
-        )
-        # sudo: every user's connected addresses count, not only the reader's.
-        links = (
-            self.env["natero.mail.log.sender"]
-            .sudo()
-            .search_fetch(
-                [
-                    "|",
-                    ("email_normalized", "in", list(addresses)),
-                    ("user_id", "in", list(personal_ids)),
-                    ("user_id.active", "=", True),
-                ],
-                ["email_normalized", "kind", "user_id", "connected_at"],
-            )
-        )
+        users = self._natero_users_of(addresses, personal_ids)
+        links = self._natero_senders_of(addresses, personal_ids)
         facts = {
             "user_addresses": defaultdict(set),
             "connected": defaultdict(list),
@@ -359,6 +385,43 @@ class NateroMailLogPipeline(models.AbstractModel):
         return facts
 
     @api.model
+    def _natero_users_of(self, addresses, user_ids):
+        """Internal users whose email or login is one of ``addresses``, and
+        the users ``user_ids`` (owners of personal addresses)."""
+        # sudo: senders are matched against every user's addresses.
+        Users = self.env["res.users"].sudo().with_context(active_test=True)
+        return Users.search_fetch(
+            [
+                ("share", "=", False),
+                "|",
+                "|",
+                ("email_normalized", "in", list(addresses)),
+                ("login", "in", list(addresses)),
+                ("id", "in", list(user_ids)),
+            ],
+            ["email_normalized", "login"],
+        )
+
+    @api.model
+    def _natero_senders_of(self, addresses, user_ids):
+        """Active users' connected addresses and aliases among ``addresses``,
+        and those of the users ``user_ids``."""
+        # sudo: every user's connected addresses count, not only the reader's.
+        return (
+            self.env["natero.mail.log.sender"]
+            .sudo()
+            .search_fetch(
+                [
+                    "|",
+                    ("email_normalized", "in", list(addresses)),
+                    ("user_id", "in", list(user_ids)),
+                    ("user_id.active", "=", True),
+                ],
+                ["email_normalized", "kind", "user_id", "connected_at"],
+            )
+        )
+
+    @api.model
     def _natero_allowed_companies(self, user_ids):
         """{user id: ids of the companies the user is allowed in}, one query."""
         if not user_ids:
@@ -375,8 +438,10 @@ class NateroMailLogPipeline(models.AbstractModel):
     # --- limits (L7) --------------------------------------------------
 
     def _natero_step_limits(self, jobs):
+        """A body over the limit is not logged; attachments over the limit are
+        dropped; the user is told either way."""
         for job in jobs:
-            company, parsed = job.log.company_id, job.parsed
+            company = job.log.company_id
             body = self._natero_body_source(job)
             job.decision = policy.check_body_size(
                 len(body.encode()), company.natero_log_max_body_size
@@ -385,7 +450,7 @@ class NateroMailLogPipeline(models.AbstractModel):
                 self._natero_notify_user(job, job.decision.reason)
                 continue
             job.attachments, dropped = policy.split_attachments(
-                parsed.attachments, company.natero_log_max_attachment_size
+                job.parsed.attachments, company.natero_log_max_attachment_size
             )
             if dropped:
                 names = ", ".join(a.filename or "?" for a in dropped)
@@ -411,26 +476,29 @@ class NateroMailLogPipeline(models.AbstractModel):
         by_company = defaultdict(list)
         for job in jobs:
             by_company[job.log.company_id].append(job)
-        user_addresses = frozenset().union(*(job.colleagues for job in jobs))
         never = self.env["natero.mail.log.exclusion"]._natero_entries_by_company(
             self.env["res.company"].union(*by_company)
         )
-        own = self._natero_own_addresses()
         for company, company_jobs in by_company.items():
-            addresses, domains = never[company.id]
-            exclusions = policy.Exclusions(
-                own_addresses=own,
-                user_addresses=user_addresses,
-                internal_domains=frozenset(company._natero_internal_domains()),
-                never_addresses=frozenset(addresses),
-                never_domains=frozenset(domains),
-            )
+            exclusions = self._natero_exclusions(company, company_jobs, never)
             for job in company_jobs:
                 kept, excluded = policy.participants(
                     self._natero_candidates(job), exclusions
                 )
                 job.participants = kept
                 job.decision = policy.all_never_logged(kept, excluded)
+
+    @api.model
+    def _natero_exclusions(self, company, jobs, never):
+        """Who is never a customer participant of ``company``'s mail."""
+        addresses, domains = never[company.id]
+        return policy.Exclusions(
+            own_addresses=jobs[0].own_addresses,
+            user_addresses=frozenset().union(*(job.colleagues for job in jobs)),
+            internal_domains=frozenset(company._natero_internal_domains()),
+            never_addresses=frozenset(addresses),
+            never_domains=frozenset(domains),
+        )
 
     def _natero_candidates(self, job):
         parsed = job.parsed
@@ -442,24 +510,10 @@ class NateroMailLogPipeline(models.AbstractModel):
     # --- contacts (L3) -------------------------------------------------
 
     def _natero_step_contacts(self, jobs):
-        addresses = {a for job in jobs for a in job.participants}
-        found = self.env["res.partner"]._natero_find_contacts(
-            addresses, self.env["res.company"].union(*(j.log.company_id for j in jobs))
-        )
-        Partner = self.env["res.partner"]
-        usable = {}  # (address, company) -> contacts that company's mail may use
-        missing = defaultdict(set)
-        for job in jobs:
-            company = job.log.company_id
-            for address in job.participants:
-                key = (address, company.id)
-                if key not in usable:
-                    usable[key] = found.get(address, Partner)._natero_usable_by(company)
-                if not usable[key] and company.natero_log_create_contacts:
-                    missing[address].add(company.id)
+        usable, missing = self._natero_usable_contacts(jobs)
         if missing:
             names = self._natero_names(jobs)
-            created = Partner._natero_create_contacts(
+            created = self.env["res.partner"]._natero_create_contacts(
                 {a: names.get(a) for a in missing}, missing
             )
             for address, company_ids in missing.items():
@@ -472,6 +526,25 @@ class NateroMailLogPipeline(models.AbstractModel):
                 for a in job.participants
                 if usable.get((a, company_id))
             }
+
+    def _natero_usable_contacts(self, jobs):
+        """({(address, company id): contacts that company's mail may use},
+        {address: ids of the companies that would create it}), one search."""
+        Partner = self.env["res.partner"]
+        found = Partner._natero_find_contacts(
+            {a for job in jobs for a in job.participants},
+            self.env["res.company"].union(*(j.log.company_id for j in jobs)),
+        )
+        usable, missing = {}, defaultdict(set)
+        for job in jobs:
+            company = job.log.company_id
+            for address in job.participants:
+                key = (address, company.id)
+                if key not in usable:
+                    usable[key] = found.get(address, Partner)._natero_usable_by(company)
+                if not usable[key] and company.natero_log_create_contacts:
+                    missing[address].add(company.id)
+        return usable, missing
 
     def _natero_names(self, jobs):
         """{address: name} for new contacts: header names, original senders."""
@@ -493,17 +566,7 @@ class NateroMailLogPipeline(models.AbstractModel):
             for p in contacts
             if p.commercial_partner_id != p and p.commercial_partner_id.is_company
         }
-        max_deals = max(
-            (j.log.company_id.natero_log_max_deals for j in jobs), default=0
-        )
-        company_ids = {j.log.company_id.id for j in jobs}
-        Lead = self.env["crm.lead"]
-        recent = Lead._natero_recent_open_deals(
-            {a.id for a in accounts_of.values()} | set(contacts.ids),
-            max_deals,
-            company_ids,
-        )
-        single = Lead._natero_single_open_deal(contacts.ids, company_ids)
+        recent, single = self._natero_open_deals(jobs, contacts, accounts_of)
         for job in jobs:
             partners = Partner.union(*job.contacts.values())
             job.accounts = Partner.union(
@@ -517,6 +580,21 @@ class NateroMailLogPipeline(models.AbstractModel):
                     "no contact, account or deal matched",
                 )
                 self._natero_notify_user(job, job.decision.reason)
+
+    def _natero_open_deals(self, jobs, contacts, accounts_of):
+        """The open deals of the contacts and their accounts, in two queries:
+        (recent by (company, partner), the single one by (company, partner))."""
+        max_deals = max(
+            (j.log.company_id.natero_log_max_deals for j in jobs), default=0
+        )
+        company_ids = {j.log.company_id.id for j in jobs}
+        Lead = self.env["crm.lead"]
+        recent = Lead._natero_recent_open_deals(
+            {a.id for a in accounts_of.values()} | set(contacts.ids),
+            max_deals,
+            company_ids,
+        )
+        return recent, Lead._natero_single_open_deal(contacts.ids, company_ids)
 
     def _natero_pick_deals(self, job, partners, recent, single):
         company = job.log.company_id
@@ -537,24 +615,22 @@ class NateroMailLogPipeline(models.AbstractModel):
     # --- post (L3, L8) -------------------------------------------------
 
     def _natero_step_post(self, jobs):
-        targets = {job: self._natero_targets(job) for job in jobs}
-        keys = {job.log.dedupe_key for job in jobs}
-        done = self.env["mail.message"]._natero_logged_keys(keys)
+        """One internal note per email and target not yet logged (L8), with
+        its attachments: one batch create of each."""
+        done = self.env["mail.message"]._natero_logged_keys(
+            {job.log.dedupe_key for job in jobs}
+        )
         note_subtype = self.env.ref("mail.mt_note").id
         message_vals, attachment_jobs = [], []
         for job in jobs:
-            fresh = [
-                t
-                for t in targets[job]
-                if (job.log.dedupe_key, t._name, t.id) not in done
-            ]
+            targets = self._natero_targets(job)
+            fresh = self._natero_fresh_targets(job, targets, done)
             for record in fresh:
-                done.add((job.log.dedupe_key, record._name, record.id))
                 message_vals.append(
                     self._natero_message_values(job, record, note_subtype)
                 )
                 attachment_jobs.append((job, record))
-            self._natero_record_targets(job, targets[job], fresh)
+            self._natero_record_targets(job, targets, fresh)
         attachments = self._natero_create_attachments(attachment_jobs)
         for vals, atts in zip(message_vals, attachments, strict=True):
             vals["attachment_ids"] = [(6, 0, atts.ids)]
@@ -562,6 +638,15 @@ class NateroMailLogPipeline(models.AbstractModel):
         # sudo: internal notes on the targets, as Odoo's _message_log_batch does;
         # the records were chosen by the pipeline or checked by _natero_link.
         self.env["mail.message"].sudo().create(message_vals)
+
+    @api.model
+    def _natero_fresh_targets(self, job, targets, done):
+        """The targets this email is not logged on yet; ``done`` (the logged
+        (key, model, id)) then counts them as logged."""
+        key = job.log.dedupe_key
+        fresh = [t for t in targets if (key, t._name, t.id) not in done]
+        done.update((key, t._name, t.id) for t in fresh)
+        return fresh
 
     @api.model
     def _natero_inline_images(self, body, attachments):
@@ -641,20 +726,10 @@ class NateroMailLogPipeline(models.AbstractModel):
         vals_list, slices = [], []
         for job, record in attachment_jobs:
             start = len(vals_list)
-            for attachment in job.attachments:
-                # No sender-chosen mimetype: ir.attachment guesses it from the
-                # name and content, as for Odoo's own gateway attachments.
-                vals = {
-                    "name": clean(attachment.filename, 255) or "attachment",
-                    "raw": attachment.content,
-                    "res_model": record._name,
-                    "res_id": record.id,
-                }
-                if attachment.content_id:
-                    # An inline image: reachable from the body with a token.
-                    vals["description"] = clean(attachment.content_id, 255)
-                    vals["access_token"] = str(uuid.uuid4())
-                vals_list.append(vals)
+            vals_list += [
+                self._natero_attachment_values(attachment, record)
+                for attachment in job.attachments
+            ]
             slices.append((start, len(vals_list)))
         # sudo: the attachments of those notes (same reason).  HTML, SVG and
         # other XML are stored as text/plain, as Odoo's gateway stores them
@@ -667,6 +742,22 @@ class NateroMailLogPipeline(models.AbstractModel):
         )
         created = Attachment.create(vals_list) if vals_list else Attachment
         return [created[a:b] for a, b in slices]
+
+    @api.model
+    def _natero_attachment_values(self, attachment, record):
+        # No sender-chosen mimetype: ir.attachment guesses it from the name
+        # and content, as for Odoo's own gateway attachments.
+        vals = {
+            "name": clean(attachment.filename, 255) or "attachment",
+            "raw": attachment.content,
+            "res_model": record._name,
+            "res_id": record.id,
+        }
+        if attachment.content_id:
+            # An inline image: reachable from the body with a token.
+            vals["description"] = clean(attachment.content_id, 255)
+            vals["access_token"] = str(uuid.uuid4())
+        return vals
 
     # --- notifications (L6, L7) ---------------------------------------
 
