@@ -13,7 +13,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from .natero_mail_log_pipeline import Job, clean
+from ..tools import policy
+from .natero_mail_log_pipeline import Job, Picks, clean
 
 _logger = logging.getLogger(__name__)
 
@@ -181,25 +182,22 @@ class NateroMailLog(models.Model):
         }
 
     def _natero_link(self, partners, leads):
-        """Log this email on records picked by hand (L6), as L3 posts it."""
+        """Log this email on records picked by hand (L6): the pipeline's steps,
+        as for any email, with the picked records as its targets (the size
+        limits apply, L7).  Returns the decision; raises UserError when the
+        stored mail cannot be read."""
         self.ensure_one()
         self._natero_check_link_access(partners, leads)
         # sudo: posting on the picked records as the gateway does; access to the
         # log and to the picked records was checked just above.
         log = self.sudo()
-        job = Job(log, own_addresses=log._natero_own_addresses())
-        log._natero_step_parse([job])
-        if job.decision:
+        job = Job(log, picks=Picks(self.env.user, partners, leads))
+        log._natero_run([job])
+        if job.decision.state == policy.ERROR:
             raise UserError(job.decision.reason)
-        job.user = log.user_id or self.env.user
-        job.rule = log.attribution_rule or "manual"
-        job.contacts = {p.email_normalized or str(p.id): p for p in partners}
-        job.accounts = self.env["res.partner"]
-        job.leads = leads
-        job.attachments = list(job.parsed.attachments)
-        log._natero_step_post([job])
-        log._natero_finish([job])
-        log.kind = "manual"
+        if job.decision.state == policy.LOGGED:
+            log.kind = "manual"
+        return job.decision
 
     def _natero_check_link_access(self, partners, leads):
         """Only the log's user or a manager links it, and only on records they

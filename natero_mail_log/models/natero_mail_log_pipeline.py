@@ -4,11 +4,16 @@
 The cron takes pending rows in batches (``FOR UPDATE SKIP LOCKED``) and runs
 the steps below, each one a batch over the whole set of logs:
 
-    parse -> noise -> sender -> limits -> participants -> contacts -> targets
-    -> post
+    parse -> picks -> noise -> sender -> limits -> participants -> contacts
+    -> targets -> post
 
 A step that decides a log's fate sets ``job.decision``; later steps skip it.
-Everything a step learns goes into the job (``Job``), never into the context.
+A manual link (``_natero_link``, L6) runs the same steps on a job that carries
+the records its user picked (``job.picks``): the picks step takes them, and the
+steps that would find them (noise, sender, participants, contacts, targets)
+leave that job alone; parsing, the size limits and posting apply as to any
+email.  Everything a step learns goes into the job (``Job``), never into the
+context.
 """
 
 import base64
@@ -54,6 +59,15 @@ def clean(text, size=None):
     return text[:size] if size else text
 
 
+@dataclass(frozen=True)
+class Picks:
+    """The records a user picked by hand to log an email on (L6)."""
+
+    user: models.BaseModel  # res.users: who links
+    partners: models.BaseModel  # res.partner: contacts and companies
+    leads: models.BaseModel  # crm.lead: deals
+
+
 @dataclass(eq=False)
 class Job:
     """What the pipeline knows of one log while it runs.
@@ -64,6 +78,7 @@ class Job:
 
     # Given when the job is made (_natero_process, _natero_link):
     log: models.BaseModel  # the natero.mail.log record, as the engine (sudo)
+    picks: Picks | None = None  # the records picked by hand, for a manual link
     # _natero_run, before the first step: every alias address of the database
     own_addresses: frozenset = frozenset()
     # parse: the stored mail and what the parser read in it
@@ -71,7 +86,7 @@ class Job:
     parsed: mail_parse.ParsedMail | None = None
     # any step: why the log stops there; post: logged (or already logged)
     decision: policy.Decision | None = None
-    # sender (_natero_link): the user the email counts for, and by which rule
+    # sender (picks for a manual link): the user the email counts for, the rule
     user: models.BaseModel | None = None  # res.users
     rule: str = ""
     # sender: every user address among the batch's senders and participants
@@ -82,9 +97,9 @@ class Job:
     notes: list[str] = field(default_factory=list)
     # participants: the customer addresses, in order
     participants: list[str] = field(default_factory=list)
-    # contacts (_natero_link): address (or id) -> res.partner records to log on
+    # contacts (picks): address (or id) -> res.partner records to log on
     contacts: dict = field(default_factory=dict)
-    # targets (_natero_link): the contacts' accounts and the deals to log on
+    # targets (picks): the contacts' accounts and the deals to log on
     accounts: models.BaseModel | None = None  # res.partner
     leads: models.BaseModel | None = None  # crm.lead
     # post: the logged body, rendered once for every target
@@ -161,6 +176,7 @@ class NateroMailLogPipeline(models.AbstractModel):
         """The pipeline, in order; override to add or replace a step."""
         return [
             self._natero_step_parse,
+            self._natero_step_picks,
             self._natero_step_noise,
             self._natero_step_sender,
             self._natero_step_limits,
@@ -169,6 +185,11 @@ class NateroMailLogPipeline(models.AbstractModel):
             self._natero_step_targets,
             self._natero_step_post,
         ]
+
+    @api.model
+    def _natero_unpicked(self, jobs):
+        """The jobs whose targets the pipeline finds itself (no manual link)."""
+        return [job for job in jobs if job.picks is None]
 
     def _natero_finish(self, jobs):
         now = fields.Datetime.now()
@@ -277,10 +298,26 @@ class NateroMailLogPipeline(models.AbstractModel):
         )
         return frozenset(a.alias_full_name.lower() for a in aliases)
 
+    # --- picks (L6) ----------------------------------------------------
+
+    def _natero_step_picks(self, jobs):
+        """A manual link: its user's picks are the email's targets, and the
+        email counts for the user it was attributed to, else for the linker."""
+        for job in jobs:
+            picks = job.picks
+            if picks is None:
+                continue
+            job.user = job.log.user_id or picks.user
+            job.rule = job.log.attribution_rule or "manual"
+            job.log.date = self._natero_original_date(job)
+            job.contacts = {p.email_normalized or str(p.id): p for p in picks.partners}
+            job.accounts = self.env["res.partner"]
+            job.leads = picks.leads
+
     # --- noise (L5) ---------------------------------------------------
 
     def _natero_step_noise(self, jobs):
-        for job in jobs:
+        for job in self._natero_unpicked(jobs):
             job.decision = policy.check_noise(
                 job.parsed.kind,
                 job.parsed.auto_reason,
@@ -293,6 +330,9 @@ class NateroMailLogPipeline(models.AbstractModel):
     def _natero_step_sender(self, jobs):
         """Who each email counts for (L4), or why nobody; then, when the
         company requires it, whether its sender is authenticated."""
+        jobs = self._natero_unpicked(jobs)
+        if not jobs:
+            return
         # The participants' addresses are asked about in the same two queries:
         # colleagues are never customer participants (L3, L5).
         addresses = {job.parsed.outer_from for job in jobs} | {
@@ -473,6 +513,7 @@ class NateroMailLogPipeline(models.AbstractModel):
     # --- participants (L3, L5) ----------------------------------------
 
     def _natero_step_participants(self, jobs):
+        jobs = self._natero_unpicked(jobs)
         by_company = defaultdict(list)
         for job in jobs:
             by_company[job.log.company_id].append(job)
@@ -510,6 +551,7 @@ class NateroMailLogPipeline(models.AbstractModel):
     # --- contacts (L3) -------------------------------------------------
 
     def _natero_step_contacts(self, jobs):
+        jobs = self._natero_unpicked(jobs)
         usable, missing = self._natero_usable_contacts(jobs)
         if missing:
             names = self._natero_names(jobs)
@@ -559,6 +601,7 @@ class NateroMailLogPipeline(models.AbstractModel):
     # --- targets (L3) --------------------------------------------------
 
     def _natero_step_targets(self, jobs):
+        jobs = self._natero_unpicked(jobs)
         Partner = self.env["res.partner"]
         contacts = Partner.union(*(p for job in jobs for p in job.contacts.values()))
         accounts_of = {
