@@ -128,6 +128,14 @@ class NateroMailLog(models.Model):
         _logger.info("Email log: processed %s logs, %s pending", len(logs), remaining)
 
     @api.model
+    def _natero_trigger_cron(self):
+        """Wake the processing cron, once per transaction."""
+        data = self.env.cr.precommit.data
+        if not data.get("natero_mail_log.triggered"):
+            data["natero_mail_log.triggered"] = True
+            self.env.ref("natero_mail_log.ir_cron_natero_mail_log_process")._trigger()
+
+    @api.model
     def _process_pending(self, batch_size=BATCH_SIZE):
         """Process every pending log now (tests, scripts); return them.
 

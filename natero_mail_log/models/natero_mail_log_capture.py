@@ -51,6 +51,28 @@ class NateroMailLogCapture(models.AbstractModel):
         and bounce addresses.  With no alias domain and no allowed domain at
         all, a local part is matched on any domain, as Odoo's router does.
         """
+        facts = GatewayFacts()
+        for kind, name, domain, company_id, local, bounce in self._natero_alias_rows():
+            if kind == "log":
+                full = f"{name}@{domain}" if domain else ""
+                facts.logs[name].append((full, company_id, local))
+                continue
+            facts.domains.add(name)
+            facts.fixed.update(f"{alias}@{name}" for alias in (domain, bounce) if alias)
+        allowed = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("mail.catchall.domain.allowed")
+        ) or ""
+        facts.domains.update(
+            addresses.normalize_domain(d) for d in allowed.split(",") if d.strip()
+        )
+        return facts
+
+    @api.model
+    def _natero_alias_rows(self):
+        """The log aliases (kind 'log': local part, domain, company, incoming
+        local) and the alias domains (kind 'domain': name, catch-all, bounce)."""
         self.env["res.company"].flush_model(["natero_log_alias_id", "active"])
         self.env["mail.alias"].flush_model(
             ["alias_name", "alias_domain_id", "alias_incoming_local"]
@@ -58,7 +80,7 @@ class NateroMailLogCapture(models.AbstractModel):
         self.env["mail.alias.domain"].flush_model(
             ["name", "catchall_alias", "bounce_alias"]
         )
-        rows = self.env.execute_query(
+        return self.env.execute_query(
             SQL(
                 """
                 SELECT 'log', lower(a.alias_name), lower(coalesce(d.name, '')),
@@ -74,23 +96,6 @@ class NateroMailLogCapture(models.AbstractModel):
                 """
             )
         )
-        facts = GatewayFacts()
-        for kind, name, domain, company_id, local, bounce in rows:
-            if kind == "log":
-                full = f"{name}@{domain}" if domain else ""
-                facts.logs[name].append((full, company_id, local))
-                continue
-            facts.domains.add(name)
-            facts.fixed.update(f"{alias}@{name}" for alias in (domain, bounce) if alias)
-        allowed = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("mail.catchall.domain.allowed")
-        )
-        facts.domains.update(
-            d.strip().lower() for d in (allowed or "").split(",") if d.strip()
-        )
-        return facts
 
     @api.model
     def _natero_match_recipient(self, address, facts):
@@ -141,7 +146,11 @@ class NateroMailLogCapture(models.AbstractModel):
             return [], addresses.split(raw[:65536].decode("latin-1"))
 
     @api.model
-    def _natero_other_destinations(self, envelope, visible, facts, is_log):
+    def _natero_is_log(self, address, facts):
+        return bool(self._natero_match_recipient(address, facts))
+
+    @api.model
+    def _natero_other_destinations(self, envelope, visible, facts):
         """Odoo addresses other than log addresses that this copy is for.
 
         Visible recipients count when they are an alias of ours or an alias
@@ -154,7 +163,7 @@ class NateroMailLogCapture(models.AbstractModel):
 
         def ours(address):
             domain = address.rpartition("@")[2]
-            return not is_log(address) and (
+            return not self._natero_is_log(address, facts) and (
                 not facts.domains or domain in facts.domains
             )
 
@@ -164,6 +173,12 @@ class NateroMailLogCapture(models.AbstractModel):
         candidates = set(visible + envelope) - set(found)
         if not candidates:
             return found
+        return found + self._natero_aliases_among(candidates)
+
+    @api.model
+    def _natero_aliases_among(self, candidates):
+        """The addresses of ``candidates`` that are aliases of other models:
+        by full address, or by local part where the alias accepts that."""
         log_model = self.env["ir.model"]._get_id("natero.mail.log")
         rows = self.env.execute_query(
             SQL(
@@ -182,9 +197,7 @@ class NateroMailLogCapture(models.AbstractModel):
         )
         full = {row[0] for row in rows}
         local = {row[1] for row in rows if row[2]}
-        return found + [
-            a for a in candidates if a in full or a.partition("@")[0] in local
-        ]
+        return [a for a in candidates if a in full or a.partition("@")[0] in local]
 
     @api.model
     def _gateway_capture(self, raw):
@@ -211,30 +224,17 @@ class NateroMailLogCapture(models.AbstractModel):
         facts = self._natero_gateway_facts()
         headers = self._natero_read_headers(raw)
         envelope, visible = self._natero_recipients(headers, raw)
-        match = envelope_address = None
-        for address in envelope + visible:
-            match = self._natero_match_recipient(address, facts)
-            if match:
-                envelope_address = address
-                break
+        address, match = self._natero_log_recipient(envelope + visible, facts)
         if not match:
             return self.browse(), True
-
-        def is_log(address):
-            return bool(self._natero_match_recipient(address, facts))
-
-        route = False
-        if not (envelope and is_log(envelope[0])):
-            route = bool(
-                self._natero_other_destinations(envelope, visible, facts, is_log)
-            )
+        route = self._natero_also_routed(envelope, visible, facts)
         company_id, token = match
-        company = self.env["res.company"].browse(company_id)
         personal = self.env["res.users"]
         if token:
-            personal = self.env["res.users"]._natero_log_user_from_token(token)
-        values = self._natero_capture_values(raw, headers, company, envelope_address)
-        if any(is_log(a) for a in visible):
+            personal = personal._natero_log_user_from_token(token)
+        company = self.env["res.company"].browse(company_id)
+        values = self._natero_capture_values(raw, headers, company, address)
+        if any(self._natero_is_log(a, facts) for a in visible):
             log = self._natero_find_captured(raw, values, personal)
             if log:
                 _logger.info(
@@ -243,6 +243,30 @@ class NateroMailLogCapture(models.AbstractModel):
                     log.id,
                 )
                 return log, route
+        return self._natero_store(values, token, personal), route
+
+    @api.model
+    def _natero_log_recipient(self, recipients, facts):
+        """(address, (company id, token)) of the first of ``recipients`` that
+        is one of our log addresses; (None, None) when none is."""
+        for address in recipients:
+            match = self._natero_match_recipient(address, facts)
+            if match:
+                return address, match
+        return None, None
+
+    @api.model
+    def _natero_also_routed(self, envelope, visible, facts):
+        """Whether Odoo's router must see this copy too: it is not the log's
+        own delivery and names another Odoo address (see _gateway_capture)."""
+        if envelope and self._natero_is_log(envelope[0], facts):
+            return False
+        return bool(self._natero_other_destinations(envelope, visible, facts))
+
+    @api.model
+    def _natero_store(self, values, token, personal):
+        """Store the mail as a pending log and wake the cron; mail to an
+        unknown (or rotated) personal address is stored rejected."""
         # sudo: the gateway user need not read logs; this only stores the mail.
         log = self.sudo().create(values)
         if token and not personal:
@@ -262,7 +286,7 @@ class NateroMailLogCapture(models.AbstractModel):
             log.id,
             log.state,
         )
-        return log, route
+        return log
 
     @api.model
     def _natero_find_captured(self, raw, values, personal):
@@ -286,14 +310,6 @@ class NateroMailLogCapture(models.AbstractModel):
             if without_delivery_headers(raw_log) == content:
                 return log
         return self.browse()
-
-    @api.model
-    def _natero_trigger_cron(self):
-        """Wake the processing cron, once per transaction."""
-        data = self.env.cr.precommit.data
-        if not data.get("natero_mail_log.triggered"):
-            data["natero_mail_log.triggered"] = True
-            self.env.ref("natero_mail_log.ir_cron_natero_mail_log_process")._trigger()
 
     @api.model
     def _natero_capture_values(self, raw, headers, company, envelope):
