@@ -3,7 +3,9 @@
 
 The gateway capture (``natero_mail_log_capture.py``) stores the raw mail as a
 pending log; the cron runs the pipeline (``natero_mail_log_pipeline.py``) over
-pending logs.  Both are mixins of this model, as ``mail.thread`` is of Odoo's.
+pending logs, whose last step posts them (``natero_mail_log_post.py``).  All
+three are mixins of this model, as ``mail.thread`` is of Odoo's models: their
+methods are this model's, and an addon overrides them here.
 """
 
 import logging
@@ -32,7 +34,12 @@ BATCH_SIZE = 200
 
 class NateroMailLog(models.Model):
     _name = "natero.mail.log"
-    _inherit = ["mail.thread", "natero.mail.log.capture", "natero.mail.log.pipeline"]
+    _inherit = [
+        "mail.thread",
+        "natero.mail.log.capture",
+        "natero.mail.log.pipeline",
+        "natero.mail.log.post",
+    ]
     _description = "Logged email"
     _order = "id desc"
     _rec_name = "subject"
