@@ -10,7 +10,7 @@
     "maintainers": ["natero-odoo"],
     "license": "LGPL-3",
     "depends": ["mail", "crm", "contacts"],
-    "external_dependencies": {"python": ["lxml"]},
+    "external_dependencies": {"python": ["babel", "lxml"]},
     "data": [
         "security/natero_mail_log_security.xml",
         "security/ir.model.access.csv",
