@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/natero_mail_log_data.xml",
+        "data/natero_mail_log_free_domain_data.xml",
         "views/natero_mail_log_views.xml",
         "views/natero_mail_log_exclusion_views.xml",
         "views/natero_mail_log_sender_views.xml",

@@ -205,7 +205,8 @@ class ResCompany(models.Model):
 
     @api.model
     def _natero_setup_defaults(self):
-        """Each company's log alias, users' tokens and the free-mail list.
+        """Each company's log alias and users' tokens (the free-mail list is
+        data/natero_mail_log_free_domain_data.xml).
 
         Idempotent: run by data/natero_mail_log_data.xml at install (before
         the demo data, which needs the aliases) and by the post-init hook.
@@ -218,13 +219,6 @@ class ResCompany(models.Model):
         )
         for user in users:
             user.natero_log_token = new_token()
-        FreeDomain = self.env["natero.mail.log.free.domain"].with_context(
-            active_test=False
-        )
-        known = set(FreeDomain.search([]).mapped("name"))
-        FreeDomain.create(
-            [{"name": d} for d in sorted(addresses.FREE_MAIL_DOMAINS) if d not in known]
-        )
 
     def _natero_ensure_log_alias(self):
         """Create the org log alias (L1) of companies that have none."""

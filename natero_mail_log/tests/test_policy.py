@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..tools import addresses
 from .common import MAIL, NateroLogCase
 
 
@@ -197,6 +198,19 @@ class TestExclusions(NateroLogCase):
         self.assertFalse(self.logged_on(john))
         with self.assertRaisesRegex(Exception, "neither an email address nor a domain"):
             Exclusion.create({"name": "Jöhn@not a domain"})
+
+    def test_free_mail_domains_are_data(self):
+        """The free-mail list is the data file's records, created at install
+        and never restored by an update (noupdate)."""
+        names = addresses.free_mail_domains()
+        Free = self.env["natero.mail.log.free.domain"].with_context(active_test=False)
+        self.assertEqual(set(Free.search([]).mapped("name")) & names, names)
+        gmail = self.env.ref("natero_mail_log.free_domain_gmail_com")
+        self.assertEqual(gmail.name, "gmail.com")
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "natero_mail_log"), ("name", "=", "free_domain_gmail_com")]
+        )
+        self.assertTrue(data.noupdate)
 
     def test_noise_ignored_with_reason(self):
         cases = {
