@@ -21,10 +21,14 @@ class NateroMailLogFreeDomain(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name"):
-                vals["name"] = addresses.normalize_domain(vals["name"])
-        return super().create(vals_list)
+        return super().create([self._natero_normalized(vals) for vals in vals_list])
+
+    @api.model
+    def _natero_normalized(self, vals):
+        """A domain as typed (" @Gmail.com") is stored as compared (gmail.com)."""
+        if vals.get("name"):
+            vals = dict(vals, name=addresses.normalize_domain(vals["name"]))
+        return vals
 
     @api.constrains("name")
     def _check_name(self):
