@@ -125,7 +125,7 @@ class NateroMailLogCapture(models.AbstractModel):
     def _natero_read_headers(self, raw):
         """The headers of ``raw`` (tools/headers.py), None when unreadable."""
         try:
-            return Headers.read(raw)
+            return Headers.from_bytes(raw)
         except Exception:  # recipients are then scanned from the raw bytes
             return None
 

@@ -55,7 +55,7 @@ class Headers:
         self._cache = {}
 
     @classmethod
-    def read(cls, raw):
+    def from_bytes(cls, raw):
         """The headers of raw mail bytes, read without parsing the body."""
         return cls(BytesHeaderParser(policy=policy.compat32).parsebytes(raw))
 

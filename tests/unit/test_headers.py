@@ -22,7 +22,7 @@ RAW = (
 
 
 def test_read_cleans_values_and_leaves_the_body():
-    read = headers.Headers.read(RAW)
+    read = headers.Headers.from_bytes(RAW)
     assert read.first("subject") == "Offre détaillée"
     assert read.first("from") == "Sam Séller <Sam@Vendor.Example>"
     assert read.first("body") is None
@@ -30,7 +30,7 @@ def test_read_cleans_values_and_leaves_the_body():
 
 
 def test_addresses_in_odoos_form():
-    read = headers.Headers.read(RAW)
+    read = headers.Headers.from_bytes(RAW)
     assert read.addresses(*headers.VISIBLE_HEADERS) == (
         "john@acme.example",
         "kate@acme.example",
@@ -41,7 +41,7 @@ def test_addresses_in_odoos_form():
 
 def test_envelope_value_read_whole_then_scanned():
     """A crafted token is read whole (the gateway masks it), in Odoo's form."""
-    envelope = headers.Headers.read(RAW).envelope()
+    envelope = headers.Headers.from_bytes(RAW).envelope()
     assert envelope[0] == "LOG+Tok3n%%é@vendor.example"  # non-ASCII: case kept
 
 
