@@ -1,12 +1,14 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Natero Email Triggers",
     "summary": "Automated customer-success emails sent when customer data matches "
     "a rule, with review, frequency controls and one-click unsubscribe",
     "version": "18.0.1.1.0",
     "category": "Sales/CRM",
-    "license": "LGPL-3",
+    "website": "https://github.com/natero-odoo/natero-odoo",
     "author": "Natero for Odoo",
-    "website": "https://github.com/natero-for-odoo/natero",
+    "maintainers": ["natero-odoo"],
+    "license": "LGPL-3",
     "depends": ["mail", "crm", "link_tracker"],
     "data": [
         "security/natero_trigger_security.xml",

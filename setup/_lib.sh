@@ -119,6 +119,41 @@ ensure_tools_venv() {
         -r "$ROOT/requirements-tools.txt"
 }
 
+# prettier with @prettier/plugin-xml, which formats the addons' XML as OCA's
+# pre-commit does (.prettierrc.cjs, .editorconfig): the same versions as OCA's
+# 18.0 repositories, installed from the npm registry into .venv-tools/node once
+# per change of these pins.  Needs node (14 or later) and npm.
+NODE_TOOLS=(prettier@3.3.3 @prettier/plugin-xml@3.4.1)
+PRETTIER=$TOOLS_VENV/node/node_modules/.bin/prettier
+
+# ensure_node_tools: returns 1 with WHY set when node or npm is missing, too
+# old, or the install fails (setup/test then fails its static stage: loudly).
+ensure_node_tools() {
+    local dir=$TOOLS_VENV/node want major
+    want=$(stamp_of "${NODE_TOOLS[*]}")
+    WHY=""
+    if [ -x "$PRETTIER" ] && [ "$(cat "$dir/.natero-installed" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        WHY="node and npm are needed for prettier (XML formatting): apt-get install nodejs npm"
+        return 1
+    fi
+    major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    if [ "$major" -lt 14 ]; then
+        WHY="prettier 3 needs node 14 or later, found $(node --version 2>/dev/null)"
+        return 1
+    fi
+    say "Installing ${NODE_TOOLS[*]} into ${dir#"$ROOT"/} (npm)"
+    mkdir -p "$dir"
+    if ! npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error \
+        "${NODE_TOOLS[@]}" >&2; then
+        WHY="npm could not install ${NODE_TOOLS[*]} (see above; is the npm registry reachable?)"
+        return 1
+    fi
+    echo "$want" >"$dir/.natero-installed"
+}
+
 # --- Odoo source ---------------------------------------------------------------
 
 odoo_source() { python3 "$ROOT/setup/odoo_source.py" "$@"; }

@@ -15,6 +15,7 @@ SUBMODULES = (
     "dates",
     "htmltext",
     "mime",
+    "headers",
     "autoreply",
     "forwards",
     "parse",

@@ -48,7 +48,19 @@ def render(addon):
         if heading:
             out += [heading, "=" * len(heading), ""]
         out += [md_to_rst(fragment.read_text()), ""]
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(out + maintainers(manifest)).rstrip() + "\n"
+
+
+def maintainers(manifest):
+    """The Maintainers section, from the manifest (as OCA's README credits)."""
+    names = manifest.get("maintainers") or []
+    if not names:
+        return []
+    out = ["Maintainers", "===========", ""]
+    out += [f"- {name}" for name in names]
+    if manifest.get("website"):
+        out += ["", f"Project: {manifest['website']}"]
+    return out + [""]
 
 
 def main(argv):

@@ -1,3 +1,7 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from . import natero_mail_log_pipeline
+from . import natero_mail_log_capture
+from . import natero_mail_log_post
 from . import natero_mail_log
 from . import natero_mail_log_exclusion
 from . import natero_mail_log_free_domain

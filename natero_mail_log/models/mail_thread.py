@@ -37,11 +37,7 @@ class MailThread(models.AbstractModel):
         aliases).  Routing it can fail (Odoo's router raises on mail it
         refuses): the log is kept all the same and says why.
         """
-        raw = message
-        if isinstance(raw, xmlrpclib.Binary):
-            raw = bytes(raw.data)
-        if isinstance(raw, str):
-            raw = raw.encode("utf-8")
+        raw = self._natero_raw_bytes(message)
         log, route = self.env["natero.mail.log"]._gateway_capture(raw)
         if log and not route:
             return log.id
@@ -54,9 +50,24 @@ class MailThread(models.AbstractModel):
         )
         if not log:
             return super().message_process(*args, **kwargs)
+        return self._natero_route_logged(log, args, kwargs) or log.id
+
+    @api.model
+    def _natero_raw_bytes(self, message):
+        """The mail as bytes, in any form ``message_process`` accepts it."""
+        if isinstance(message, xmlrpclib.Binary):
+            return bytes(message.data)
+        if isinstance(message, str):
+            return message.encode("utf-8")
+        return message
+
+    @api.model
+    def _natero_route_logged(self, log, args, kwargs):
+        """Route a stored mail that also names another Odoo address, as Odoo
+        would; when Odoo refuses it, the log is kept and says why."""
         try:
             with self.env.cr.savepoint():
-                result = super().message_process(*args, **kwargs)
+                return super().message_process(*args, **kwargs)
         except Exception as exc:  # the log is kept: never lose the mail
             _logger.warning(
                 "Email log: log %s also names another Odoo address, which "
@@ -76,8 +87,7 @@ class MailThread(models.AbstractModel):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-            result = False
-        return result or log.id
+            return False
 
     @api.model
     def message_route(

@@ -1,12 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import re
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-ENTRY_RE = re.compile(
-    r"^([a-z0-9!#$%&'*+/=?^_`{|}~.-]+@)?([a-z0-9-]{1,63}\.)+[a-z]{2,63}$"
-)
+from ..tools import addresses
 
 
 class NateroMailLogExclusion(models.Model):
@@ -49,8 +45,10 @@ class NateroMailLogExclusion(models.Model):
 
     @api.model
     def _normalize_entry(self, value):
-        entry = value.strip().lower().lstrip("@")
-        if not ENTRY_RE.match(entry):
+        """The entry as participants' addresses are compared: an address in
+        Odoo's normal form (``email_normalize``), a domain in lower case."""
+        entry = addresses.normalize_entry(value)
+        if not entry:
             raise ValidationError(
                 self.env._(
                     "'%(value)s' is neither an email address nor a domain: enter "

@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .natero_mail_log_exclusion import ENTRY_RE
+from ..tools import addresses
 
 
 class NateroMailLogFreeDomain(models.Model):
@@ -21,15 +21,19 @@ class NateroMailLogFreeDomain(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name"):
-                vals["name"] = vals["name"].strip().lower().lstrip("@")
-        return super().create(vals_list)
+        return super().create([self._natero_normalized(vals) for vals in vals_list])
+
+    @api.model
+    def _natero_normalized(self, vals):
+        """A domain as typed (" @Gmail.com") is stored as compared (gmail.com)."""
+        if vals.get("name"):
+            vals = dict(vals, name=addresses.normalize_domain(vals["name"]))
+        return vals
 
     @api.constrains("name")
     def _check_name(self):
         for record in self:
-            if "@" in record.name or not ENTRY_RE.match(record.name):
+            if not addresses.DOMAIN_RE.fullmatch(record.name):
                 raise ValidationError(
                     self.env._(
                         "'%s' is not a domain name such as gmail.com.", record.name

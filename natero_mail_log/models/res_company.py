@@ -10,7 +10,6 @@ from .res_users import new_token
 DEFAULT_ALIAS = "log"
 MAX_AUTH_HOPS = 10
 DOMAIN_SPLIT_RE = re.compile(r"[\s,;]+")
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 
 
 class ResCompany(models.Model):
@@ -143,7 +142,7 @@ class ResCompany(models.Model):
                 for d in company._natero_split_domains(
                     company.natero_log_internal_domains
                 )
-                if not DOMAIN_RE.match(d)
+                if not addresses.DOMAIN_RE.fullmatch(d)
             ]
             if bad:
                 raise ValidationError(
@@ -172,7 +171,7 @@ class ResCompany(models.Model):
     @staticmethod
     def _natero_split_domains(value):
         return [
-            d.strip().lower().lstrip("@")
+            addresses.normalize_domain(d)
             for d in DOMAIN_SPLIT_RE.split(value or "")
             if d.strip()
         ]
@@ -182,9 +181,9 @@ class ResCompany(models.Model):
         self.ensure_one()
         domains = set(self._natero_split_domains(self.natero_log_internal_domains))
         if self.alias_domain_id:
-            domains.add(self.alias_domain_id.name.lower())
-        if self.email and "@" in self.email:
-            domains.add(self.email.rsplit("@", 1)[1].strip().lower().rstrip(">"))
+            domains.add(addresses.normalize_domain(self.alias_domain_id.name))
+        if domain := addresses.domain_of(self.email):
+            domains.add(domain)
         return domains
 
     @api.model_create_multi
@@ -206,7 +205,8 @@ class ResCompany(models.Model):
 
     @api.model
     def _natero_setup_defaults(self):
-        """Each company's log alias, users' tokens and the free-mail list.
+        """Each company's log alias and users' tokens (the free-mail list is
+        data/natero_mail_log_free_domain_data.xml).
 
         Idempotent: run by data/natero_mail_log_data.xml at install (before
         the demo data, which needs the aliases) and by the post-init hook.
@@ -219,13 +219,6 @@ class ResCompany(models.Model):
         )
         for user in users:
             user.natero_log_token = new_token()
-        FreeDomain = self.env["natero.mail.log.free.domain"].with_context(
-            active_test=False
-        )
-        known = set(FreeDomain.search([]).mapped("name"))
-        FreeDomain.create(
-            [{"name": d} for d in sorted(addresses.FREE_MAIL_DOMAINS) if d not in known]
-        )
 
     def _natero_ensure_log_alias(self):
         """Create the org log alias (L1) of companies that have none."""

@@ -2,9 +2,11 @@
 import base64
 from datetime import datetime
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..tools import addresses
 from .common import MAIL, NateroLogCase
 
 
@@ -179,6 +181,37 @@ class TestExclusions(NateroLogCase):
         with self.assertRaisesRegex(Exception, "neither an email address nor a domain"):
             self.env["natero.mail.log.exclusion"].create({"name": "not valid"})
 
+    def test_never_log_address_in_odoos_form(self):
+        """A never-log address is normalised as Odoo normalises addresses: a
+        non-ASCII local part keeps its case, and so matches the participant."""
+        john = self.env["res.partner"].create(
+            {"name": "Jöhn", "email": "Jöhn@acme.example", "parent_id": self.acme.id}
+        )
+        Exclusion = self.env["natero.mail.log.exclusion"]
+        entry = Exclusion.create({"name": " Jöhn@ACME.example "})
+        self.assertEqual(entry.name, john.email_normalized)
+        self.assertEqual(
+            Exclusion.create({"name": "KATE@Acme.Example"}).name, "kate@acme.example"
+        )
+        log = self.bcc("Never Jöhn", to="Jöhn <Jöhn@acme.example>, bob@acme.example")
+        self.assertEqual(log.partner_ids, self.bob | self.acme)
+        self.assertFalse(self.logged_on(john))
+        with self.assertRaisesRegex(Exception, "neither an email address nor a domain"):
+            Exclusion.create({"name": "Jöhn@not a domain"})
+
+    def test_free_mail_domains_are_data(self):
+        """The free-mail list is the data file's records, created at install
+        and never restored by an update (noupdate)."""
+        names = addresses.free_mail_domains()
+        Free = self.env["natero.mail.log.free.domain"].with_context(active_test=False)
+        self.assertEqual(set(Free.search([]).mapped("name")) & names, names)
+        gmail = self.env.ref("natero_mail_log.free_domain_gmail_com")
+        self.assertEqual(gmail.name, "gmail.com")
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "natero_mail_log"), ("name", "=", "free_domain_gmail_com")]
+        )
+        self.assertTrue(data.noupdate)
+
     def test_noise_ignored_with_reason(self):
         cases = {
             "X-Autoreply": "X-Autoreply: yes\n",
@@ -265,8 +298,8 @@ class TestUnassignedAndLimits(NateroLogCase):
             log.message_ids.notification_ids.res_partner_id, self.seller.partner_id
         )
 
-    def test_attachment_over_limit_dropped(self):
-        self.company.natero_log_max_attachment_size = 100
+    def _bcc_two_files(self, subject, **kwargs):
+        """BCC a mail with two attachments: big.bin (500 bytes), small.txt."""
         big = base64.b64encode(b"B" * 500).decode()
         small = base64.b64encode(b"small").decode()
         body = (
@@ -278,11 +311,58 @@ class TestUnassignedAndLimits(NateroLogCase):
             "Content-Disposition: attachment; filename=small.txt\n"
             f"Content-Transfer-Encoding: base64\n\n{small}\n--XX--\n"
         )
-        log = self.bcc(
-            "Files",
+        return self.bcc(
+            subject,
             body=body,
             extra='Content-Type: multipart/mixed; boundary="XX"\n',
+            **kwargs,
         )
+
+    def _link(self, log, partners):
+        """Link ``log`` to ``partners`` with the wizard, as the seller."""
+        wizard = (
+            self.env["natero.mail.log.link"]
+            .with_user(self.seller)
+            .with_context(active_id=log.id)
+            .create({"partner_ids": [Command.set(partners.ids)]})
+        )
+        return wizard.action_link()
+
+    def _notes_to_seller(self, log, text):
+        return log.message_ids.filtered(
+            lambda m: text in m.body and self.seller.partner_id in m.partner_ids
+        )
+
+    def test_link_refuses_body_over_limit(self):
+        """A linked email goes through the pipeline's limits (L6, L7): a body
+        over the limit is not logged, and the user is told why."""
+        self.company.natero_log_max_body_size = 1000
+        log = self.bcc("Too long to link", body="x" * 2000)
+        self.assertEqual(log.state, "rejected")
+        self.assertEqual(len(self._notes_to_seller(log, "over the limit")), 1)
+        answer = self._link(log, self.kate)
+        self.assertIn("over the limit", str(answer))
+        self.assertEqual(log.state, "rejected")
+        self.assertIn("over the limit", log.reason)
+        self.assertFalse(self.logged_on(self.kate))
+        self.assertEqual(len(self._notes_to_seller(log, "over the limit")), 2)
+
+    def test_link_drops_attachments_over_limit(self):
+        """A linked email keeps only the attachments within the limit (L7)."""
+        self.company.natero_log_create_contacts = False
+        self.company.natero_log_max_attachment_size = 100
+        log = self._bcc_two_files("Files to link", to="stranger@nowhere.example")
+        self.assertEqual(log.state, "unassigned")
+        self._link(log, self.kate)
+        self.assertEqual((log.state, log.kind), ("logged", "manual"))
+        self.assertIn("big.bin", log.reason)
+        message = self.logged_on(self.kate)
+        self.assertEqual(message.attachment_ids.mapped("name"), ["small.txt"])
+        self.assertEqual(len(self._notes_to_seller(log, "big.bin")), 2)
+
+    def test_attachment_over_limit_dropped(self):
+        self.company.natero_log_max_attachment_size = 100
+        log = self._bcc_two_files("Files")
         self.assertEqual(log.state, "logged")
         self.assertIn("big.bin", log.reason)
         message = self.logged_on(self.bob)

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Pure-Python helpers of natero_mail_log (no Odoo import, SPEC L2).
 
 Loadable on its own (``setup/_tools_loader.py``) so that ``setup/parse-email``

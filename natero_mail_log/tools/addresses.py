@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """E-mail address helpers (SPEC L2/L3): normalising, splitting, domains.
 
 Pure Python, no Odoo import.  Addresses are returned bare and in Odoo's
@@ -16,6 +17,8 @@ import email.utils
 import re
 from email.errors import MessageError
 from email.header import decode_header, make_header
+from pathlib import Path
+from xml.etree import ElementTree
 
 # One address: a local part (no leading quote), "@", a dotted domain whose last
 # label is alphabetic (or an IDNA "xn--" label).  The look-behind keeps the scan
@@ -31,116 +34,15 @@ _QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 # Odoo's fallback scan (odoo.tools.mail.email_re) for "@domain"-only results.
 _ODOO_SCAN_RE = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,63}")
 _MAX_VALUE = 20000
-
-FREE_MAIL_DOMAINS = frozenset(
-    [
-        "gmail.com",
-        "googlemail.com",
-        "outlook.com",
-        "outlook.fr",
-        "outlook.de",
-        "outlook.es",
-        "outlook.it",
-        "outlook.com.br",
-        "hotmail.com",
-        "hotmail.co.uk",
-        "hotmail.fr",
-        "hotmail.de",
-        "hotmail.es",
-        "hotmail.it",
-        "hotmail.nl",
-        "hotmail.be",
-        "hotmail.no",
-        "hotmail.se",
-        "hotmail.com.br",
-        "live.com",
-        "live.co.uk",
-        "live.fr",
-        "live.de",
-        "live.nl",
-        "live.be",
-        "live.it",
-        "live.no",
-        "live.se",
-        "live.com.pt",
-        "msn.com",
-        "windowslive.com",
-        "yahoo.com",
-        "yahoo.co.uk",
-        "yahoo.fr",
-        "yahoo.de",
-        "yahoo.es",
-        "yahoo.it",
-        "yahoo.com.br",
-        "yahoo.co.jp",
-        "yahoo.no",
-        "yahoo.se",
-        "yahoo.nl",
-        "ymail.com",
-        "rocketmail.com",
-        "aol.com",
-        "aim.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "gmx.com",
-        "gmx.net",
-        "gmx.de",
-        "gmx.at",
-        "gmx.ch",
-        "gmx.fr",
-        "web.de",
-        "t-online.de",
-        "freenet.de",
-        "mail.ru",
-        "inbox.ru",
-        "list.ru",
-        "bk.ru",
-        "yandex.ru",
-        "yandex.com",
-        "yandex.ua",
-        "ya.ru",
-        "proton.me",
-        "protonmail.com",
-        "protonmail.ch",
-        "pm.me",
-        "tutanota.com",
-        "zoho.com",
-        "zohomail.com",
-        "qq.com",
-        "163.com",
-        "126.com",
-        "sina.com",
-        "yeah.net",
-        "naver.com",
-        "online.no",
-        "laposte.net",
-        "orange.fr",
-        "free.fr",
-        "sfr.fr",
-        "wanadoo.fr",
-        "libero.it",
-        "virgilio.it",
-        "tiscali.it",
-        "seznam.cz",
-        "wp.pl",
-        "o2.pl",
-        "interia.pl",
-        "onet.pl",
-        "mail.com",
-        "email.com",
-        "fastmail.com",
-        "fastmail.fm",
-        "hushmail.com",
-        "bol.com.br",
-        "uol.com.br",
-        "terra.com.br",
-        "telenet.be",
-        "skynet.be",
-        "ziggo.nl",
-        "kpnmail.nl",
-    ]
+FREE_MAIL_FILE = (
+    Path(__file__).resolve().parent.parent
+    / "data"
+    / "natero_mail_log_free_domain_data.xml"
 )
+# A domain name as a setting or a list entry holds it (lower case, ASCII/IDNA).
+DOMAIN_RE = re.compile(r"(?=.{1,253}$)(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}")
+# A bare address typed in a list: no display name, no spaces, one "@".
+_ENTRY_ADDRESS_RE = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+")
 
 
 def decode_words(value):
@@ -246,6 +148,30 @@ def normalize(addr, strict=False):
     return odoo_case(found[0])
 
 
+def normalize_domain(value):
+    """A domain as typed (``" @Acme.COM"``) in its normal form (``"acme.com"``):
+    lower case, without a leading "@"; check it with ``DOMAIN_RE``."""
+    return (value or "").strip().lower().lstrip("@")
+
+
+def normalize_entry(value):
+    """A list entry (never-log): a bare address in Odoo's normal form
+    (``normalize``), or a domain (``normalize_domain``); '' when it is neither.
+
+    >>> normalize_entry(" Kate@ACME.example "), normalize_entry("@Secret.example")
+    ('kate@acme.example', 'secret.example')
+    >>> normalize_entry("Jöhn@Acme.example"), normalize_entry("not valid")
+    ('Jöhn@acme.example', '')
+    """
+    value = (value or "").strip()
+    if _ENTRY_ADDRESS_RE.fullmatch(value):
+        address = normalize(value, strict=True)
+        domain = address.rpartition("@")[2]
+        return address if DOMAIN_RE.fullmatch(domain) else ""
+    domain = normalize_domain(value)
+    return domain if DOMAIN_RE.fullmatch(domain) else ""
+
+
 def display_name(value):
     """The display name written before the address in ``value`` ('' if none)."""
     value = decode_words(value).strip()
@@ -278,6 +204,17 @@ def matches_domain(addr, domains):
     return False
 
 
-def is_free_mail(addr):
-    """True when the address belongs to a free-mail provider."""
-    return domain_of(addr) in FREE_MAIL_DOMAINS
+def free_mail_domains(path=FREE_MAIL_FILE):
+    """The free-mail domains of the addon's data file (the records of
+    ``natero.mail.log.free.domain`` it creates at install)."""
+    root = ElementTree.parse(path).getroot()
+    return frozenset(
+        field.text.strip()
+        for field in root.iter("field")
+        if field.get("name") == "name" and field.text
+    )
+
+
+def is_free_mail(addr, free_domains):
+    """True when the address belongs to one of the ``free_domains``."""
+    return domain_of(addr) in free_domains

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Sender authentication from Authentication-Results headers (SPEC L4).
 
 Pure Python, no Odoo import.  Which headers count (RFC 8601 §5, RFC 7489):

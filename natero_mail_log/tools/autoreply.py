@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Automatic-mail signals (SPEC L5): auto-replies, bounces, bulk, loops.
 
 ``auto_reason`` returns the first signal found, as a short reason for the log

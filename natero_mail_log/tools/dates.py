@@ -1,9 +1,11 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Dates as mail clients print them in forwarded blocks (SPEC L2).
 
 ``parse_loose`` reads the localised dates of en, de, fr, es, pt, it, nl, nb/da,
 sv, fi, et, pl, cs, sk, hr, hu, ro, tr, ru, uk and ja clients: month names (full,
-genitive and abbreviated; a name that means different months in different
-languages is read in the language of the block's labels), numeric day/month
+genitive and abbreviated, from Babel's CLDR data, plus a few client quirks in
+``MONTH_QUIRKS``; a name that means different months in different languages is
+read in the language of the block's labels), numeric day/month
 orders, 12/24-hour clocks and zones (numeric offsets, ``GMT+1``/``UTC+3``, and
 abbreviations such as ``CEST``, ``MEZ`` or ``OESZ``).  The result is naive when
 the text states no zone and aware otherwise; ``None`` when no date is found.
@@ -21,339 +23,119 @@ import re
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-# Month names per language: index 0 is January; each entry lists full names,
-# genitive forms and abbreviations (without trailing dots).
-MONTH_NAMES = {
-    "en": (
-        "january jan",
-        "february feb",
-        "march mar",
-        "april apr",
-        "may",
-        "june jun",
-        "july jul",
-        "august aug",
-        "september sep sept",
-        "october oct",
-        "november nov",
-        "december dec",
-    ),
-    "de": (
-        "januar jänner jän",
-        "februar",
-        "märz mär mrz maerz",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober okt",
-        "november",
-        "dezember dez",
-    ),
-    "fr": (
-        "janvier janv",
-        "février févr fevrier fevr",
-        "mars",
-        "avril avr",
-        "mai",
-        "juin",
-        "juillet juil",
-        "août aout",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre déc decembre",
-    ),
-    "es": (
-        "enero ene",
-        "febrero",
-        "marzo",
-        "abril abr",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto ago",
-        "septiembre setiembre set",
-        "octubre",
-        "noviembre",
-        "diciembre dic",
-    ),
-    "pt": (
-        "janeiro",
-        "fevereiro fev",
-        "março marco",
-        "abril",
-        "maio",
-        "junho",
-        "julho",
-        "agosto",
-        "setembro",
-        "outubro out",
-        "novembro",
-        "dezembro",
-    ),
-    "it": (
-        "gennaio gen",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio mag",
-        "giugno giu",
-        "luglio lug",
-        "agosto",
-        "settembre",
-        "ottobre ott",
-        "novembre",
-        "dicembre",
-    ),
-    "nl": (
-        "januari",
-        "februari",
-        "maart mrt",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "nb": (
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember des",
-    ),
-    "da": (
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "sv": (
-        "januari",
-        "februari",
-        "mars",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "augusti",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "pl": (
-        "styczeń stycznia sty",
-        "luty lutego lut",
-        "marzec marca",
-        "kwiecień kwietnia kwi",
-        "maj maja",
-        "czerwiec czerwca cze",
-        "lipiec lipca lip",
-        "sierpień sierpnia sie",
-        "wrzesień września wrz",
-        "październik października paź",
-        "listopad listopada lis",
-        "grudzień grudnia gru",
-    ),
-    "fi": tuple(
-        f"{stem}kuu {stem}kuuta {stem}k"
-        for stem in (
-            "tammi",
-            "helmi",
-            "maalis",
-            "huhti",
-            "touko",
-            "kesä",
-            "heinä",
-            "elo",
-            "syys",
-            "loka",
-            "marras",
-            "joulu",
+from babel import Locale
+
+# The languages whose month names are read, in order of precedence: without
+# a hint, a name that means different months in different languages is read
+# in the first of them (``srp`` is July in Croatian, August in Czech: July).
+LANGUAGES = (
+    "en",
+    "de",
+    "fr",
+    "es",
+    "pt",
+    "it",
+    "nl",
+    "nb",
+    "da",
+    "sv",
+    "pl",
+    "fi",
+    "ru",
+    "et",
+    "hr",
+    "cs",
+    "sk",
+    "hu",
+    "ro",
+    "tr",
+    "uk",
+)
+# The languages whose month names clash with another language's ("listopad"
+# is November in Czech and Polish, October in Croatian): a weekday in the text
+# tells which language the month is in.
+WEEKDAY_LANGUAGES = ("pl", "cs", "hr")
+
+# Names that mail clients print and CLDR does not have, in one of the Babel
+# versions Odoo pins (2.9.1, 2.10.3, 2.17.0): spellings without diacritics,
+# regional and older abbreviations.  {language: {month: names}}.
+MONTH_QUIRKS = {
+    "en": {9: "sept"},
+    "de": {1: "jänner jän", 3: "mrz maerz"},
+    "fr": {2: "fevrier fevr", 8: "aout", 12: "decembre"},
+    "es": {9: "setiembre set"},
+    "pt": {3: "marco"},
+    "ru": {2: "фев", 9: "сен", 11: "ноя"},
+    "hr": {11: "studenog"},
+    "hu": {2: "feb", 3: "már", 9: "szep"},
+    "ro": {9: "sep"},
+    # "tammik.": CLDR 46 (Babel 2.17) abbreviates "tammi", as Finnish clients
+    # did not.
+    "fi": {
+        month: f"{stem}k"
+        for month, stem in enumerate(
+            (
+                "tammi",
+                "helmi",
+                "maalis",
+                "huhti",
+                "touko",
+                "kesä",
+                "heinä",
+                "elo",
+                "syys",
+                "loka",
+                "marras",
+                "joulu",
+            ),
+            start=1,
         )
-    ),
-    "ru": (
-        "январь января янв",
-        "февраль февраля фев",
-        "март марта мар",
-        "апрель апреля апр",
-        "май мая",
-        "июнь июня июн",
-        "июль июля июл",
-        "август августа авг",
-        "сентябрь сентября сен сент",
-        "октябрь октября окт",
-        "ноябрь ноября ноя",
-        "декабрь декабря дек",
-    ),
-    "et": (
-        "jaanuar jaan",
-        "veebruar veebr",
-        "märts",
-        "aprill",
-        "mai",
-        "juuni",
-        "juuli",
-        "august aug",
-        "september sept",
-        "oktoober okt",
-        "november nov",
-        "detsember dets",
-    ),
-    "cs": (
-        "leden ledna",
-        "únor února",
-        "březen března",
-        "duben dubna",
-        "květen května",
-        "červen června",
-        "červenec července",
-        "srpen srpna",
-        "září",
-        "říjen října",
-        "listopad listopadu",
-        "prosinec prosince",
-    ),
-    "sk": (
-        "január januára",
-        "február februára",
-        "marec marca",
-        "apríl apríla",
-        "máj mája",
-        "jún júna",
-        "júl júla",
-        "august augusta",
-        "september septembra",
-        "október októbra",
-        "november novembra",
-        "december decembra",
-    ),
-    "hr": (
-        "siječanj siječnja sij",
-        "veljača veljače velj",
-        "ožujak ožujka ožu",
-        "travanj travnja tra",
-        "svibanj svibnja svi",
-        "lipanj lipnja lip",
-        "srpanj srpnja srp",
-        "kolovoz kolovoza kol",
-        "rujan rujna ruj",
-        "listopad listopada lis",
-        "studeni studenoga studenog stu",
-        "prosinac prosinca pro",
-    ),
-    "hu": (
-        "január jan",
-        "február febr feb",
-        "március márc már",
-        "április ápr",
-        "május máj",
-        "június jún",
-        "július júl",
-        "augusztus aug",
-        "szeptember szept szep",
-        "október okt",
-        "november nov",
-        "december dec",
-    ),
-    "ro": (
-        "ianuarie ian",
-        "februarie feb",
-        "martie mar",
-        "aprilie apr",
-        "mai",
-        "iunie iun",
-        "iulie iul",
-        "august aug",
-        "septembrie sept sep",
-        "octombrie oct",
-        "noiembrie nov",
-        "decembrie dec",
-    ),
-    "tr": (
-        "ocak oca",
-        "şubat şub",
-        "mart mar",
-        "nisan nis",
-        "mayıs may",
-        "haziran haz",
-        "temmuz tem",
-        "ağustos ağu",
-        "eylül eyl",
-        "ekim eki",
-        "kasım kas",
-        "aralık ara",
-    ),
-    "uk": (
-        "січень січня січ",
-        "лютий лютого лют",
-        "березень березня бер",
-        "квітень квітня квіт",
-        "травень травня трав",
-        "червень червня черв",
-        "липень липня лип",
-        "серпень серпня серп",
-        "вересень вересня вер",
-        "жовтень жовтня жовт",
-        "листопад листопада лист",
-        "грудень грудня груд",
-    ),
+    },
 }
 
-# Weekday names (Monday first) of the languages whose month names clash with
-# another language's ("listopad" is November in Czech and Polish, October in
-# Croatian): a weekday in the text tells which language the month is in.
+
+def _cldr_name(name):
+    """A CLDR name as mail text shows it: lower case, no trailing dot."""
+    return name.lower().rstrip(".")
+
+
+def babel_month_names(lang):
+    """Twelve sets of month names of ``lang`` from Babel's CLDR data (index
+    0 is January): wide and abbreviated, format (genitive) and stand-alone."""
+    months = Locale.parse(lang).months
+    found = [set() for _month in range(12)]
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            for month, name in months[context][width].items():
+                found[month - 1].add(_cldr_name(name))
+    return found
+
+
+def babel_weekday_names(lang):
+    """Seven sets of weekday names of ``lang`` (index 0 is Monday)."""
+    days = Locale.parse(lang).days
+    found = [set() for _day in range(7)]
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated", "short"):
+            for day, name in days[context][width].items():
+                found[day].add(_cldr_name(name))
+    return found
+
+
+def _month_names(lang):
+    """``lang``'s month names: Babel's, then the quirks, one entry a month."""
+    names = babel_month_names(lang)
+    for month, quirks in MONTH_QUIRKS.get(lang, {}).items():
+        names[month - 1] |= set(quirks.split())
+    return tuple(" ".join(sorted(entry)) for entry in names)
+
+
+# Month and weekday names per language: index 0 is January (Monday); each
+# entry lists full names, genitive forms and abbreviations (without dots).
+MONTH_NAMES = {lang: _month_names(lang) for lang in LANGUAGES}
 WEEKDAY_NAMES = {
-    "pl": (
-        "poniedziałek",
-        "wtorek wt",
-        "środa śr",
-        "czwartek czw",
-        "piątek pt",
-        "sobota",
-        "niedziela niedz",
-    ),
-    "cs": (
-        "pondělí",
-        "úterý út",
-        "středa",
-        "čtvrtek čt",
-        "pátek pá",
-        "sobota",
-        "neděle",
-    ),
-    "hr": (
-        "ponedjeljak",
-        "utorak uto",
-        "srijeda sri",
-        "četvrtak čet",
-        "petak",
-        "subota",
-        "nedjelja",
-    ),
+    lang: tuple(" ".join(sorted(day)) for day in babel_weekday_names(lang))
+    for lang in WEEKDAY_LANGUAGES
 }
 
 MONTHS = {}

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Forwarded-block parser (SPEC L2): one table of markers and labels per language.
 
 A mail client that forwards inline writes a *header block* above the original

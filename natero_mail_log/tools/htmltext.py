@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """HTML <-> text for the forwarded-block parser (lxml 4.9 and 5.x).
 
 ``render`` turns HTML into lines of text (block elements and ``<br>`` end a line,

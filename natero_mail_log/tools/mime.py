@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """MIME walking for the parser: body parts, charsets, attachments (SPEC L2).
 
 Works on ``email.message.Message`` objects parsed with ``policy.compat32`` (the

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Parse one inbound mail into the facts the logging pipeline needs (SPEC L2).
 
 ``parse_message(raw, log_addresses)`` returns a frozen ``ParsedMail``: ids,
@@ -61,10 +62,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 
 from . import addresses, autoreply, dates, forwards, htmltext, mime
 from .forwards import ForwardInfo
+from .headers import ENVELOPE_HEADERS, Headers, first_id
 from .mime import Attachment
 
 __all__ = [
@@ -76,7 +78,6 @@ __all__ = [
     "parse_message",
 ]
 
-ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "x-envelope-to")
 POLICY_HEADERS = (
     "auto-submitted",
     "precedence",
@@ -106,7 +107,6 @@ IDENTITY_HEADERS = (
 )
 _HEADER_LINE_RE = re.compile(rb"^(?:From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
 _MSGID_RE = re.compile(r"<([^<>\s]+)>")
-_FOLD_RE = re.compile(r"\r?\n(?=[ \t])")
 _SPACES_RE = re.compile(r"\s+")
 MAX_HEADER_BYTES = 1_000_000
 
@@ -156,8 +156,8 @@ def _parse(raw, log_addresses):
     """The parse itself (see ``parse_message``)."""
     data, defects = _prepare(raw)
     message = email.message_from_bytes(data, policy=policy.compat32)
-    headers = _Headers(message)
-    headers.require_identity()
+    headers = Headers(message)
+    _require_identity(headers)
     parts = mime.bodies(message)
     facts = _Facts(headers, parts, log_addresses)
     kind, reason, forward, unparsed = _classify(facts)
@@ -190,59 +190,10 @@ def _prepare(raw):
     return stripped, defects
 
 
-def _clean(value):
-    """A raw header value as text: 8-bit bytes decoded, unfolded, words decoded."""
-    if not isinstance(value, str):
-        value = str(value)
-    if any("\udc80" <= char <= "\udcff" for char in value):
-        value = mime.decode_bytes(value.encode("utf-8", "surrogateescape"), "utf-8")
-    value = _FOLD_RE.sub("", value)
-    return addresses.decode_words(value).strip()
-
-
-class _Headers:
-    """Lower-case header name -> list of cleaned values."""
-
-    def __init__(self, message):
-        self.values = {}
-        for name, value in message.raw_items():
-            self.values.setdefault(str(name).strip().lower(), []).append(value)
-        self._cache = {}
-
-    def all(self, name):
-        """Every cleaned value of a header."""
-        if name not in self._cache:
-            self._cache[name] = [_clean(v) for v in self.values.get(name, ())]
-        return self._cache[name]
-
-    def first(self, name):
-        """The first cleaned value of a header, or None."""
-        found = self.all(name)
-        return found[0] if found else None
-
-    def addresses(self, *names):
-        """Normalised addresses of several headers, in order, deduplicated."""
-        found = []
-        for name in names:
-            for value in self.all(name):
-                found.extend(a for a in addresses.split(value) if a not in found)
-        return tuple(found)
-
-    def names(self, *names):
-        """{address: display name} of the addresses these headers name."""
-        found = {}
-        for name, value in getaddresses(
-            [v for header in names for v in self.all(header)]
-        ):
-            address = (addresses.split(value) or [""])[0]
-            if address and name.strip() and address not in found:
-                found[address] = name.strip()
-        return found
-
-    def require_identity(self):
-        """Raise ParseError when no header of a mail is present."""
-        if not any((self.first(name) or "").strip() for name in IDENTITY_HEADERS):
-            raise ParseError("no From, Message-ID, Date, Subject or To header")
+def _require_identity(headers):
+    """Raise ParseError when no header of a mail is present."""
+    if not any((headers.first(name) or "").strip() for name in IDENTITY_HEADERS):
+        raise ParseError("no From, Message-ID, Date, Subject or To header")
 
 
 class _Facts:
@@ -322,7 +273,7 @@ class _Facts:
         """Assemble the ParsedMail."""
         headers = self.headers
         return ParsedMail(
-            message_id=_first_id(headers.first("message-id")),
+            message_id=first_id(headers.first("message-id")),
             content_hash=self.content_hash(),
             subject=self.subject,
             date=dates.parse_rfc(headers.first("date")),
@@ -331,7 +282,7 @@ class _Facts:
             to=self.to,
             cc=self.cc,
             envelope_to=self.envelope_to,
-            in_reply_to=_first_id(headers.first("in-reply-to")),
+            in_reply_to=first_id(headers.first("in-reply-to")),
             references=tuple(_MSGID_RE.findall(" ".join(headers.all("references")))),
             kind=kind,
             auto_reason=reason,
@@ -353,14 +304,6 @@ def _name_of(value):
         return name
     comment = parseaddr(value)[0].strip()
     return "" if addresses.ADDRESS_RE.fullmatch(comment or "") else comment
-
-
-def _first_id(value):
-    """The first message id of a header value, without <>."""
-    if not value:
-        return ""
-    match = _MSGID_RE.search(value)
-    return match.group(1) if match else value.strip().strip("<>").strip()
 
 
 def _classify(facts):
@@ -418,7 +361,7 @@ def _rfc822_forward(facts):
 
 def _info_from_message(message):
     """ForwardInfo of an attached message (its own headers and bodies)."""
-    headers = _Headers(message)
+    headers = Headers(message)
     parts = mime.bodies(message)
     from_value = headers.first("from") or ""
     found = addresses.split(from_value)

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Policy decisions of the logging pipeline, as values (SPEC L4, L5, L7).
 
 Nothing here imports Odoo: the model gathers facts in batch queries, these

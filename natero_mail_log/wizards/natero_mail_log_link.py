@@ -53,5 +53,20 @@ class NateroMailLogLink(models.TransientModel):
             raise UserError(
                 self.env._("Pick at least one contact, company or deal to log on.")
             )
-        self.log_id._natero_link(partners | self.account_ids, self.lead_ids)
-        return {"type": "ir.actions.act_window_close"}
+        decision = self.log_id._natero_link(partners | self.account_ids, self.lead_ids)
+        close = {"type": "ir.actions.act_window_close"}
+        if decision.state == "logged":
+            return close
+        # Refused as any email would be (a body over the size limit, L7): the
+        # log keeps the reason and its user is notified; say it here too.
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("The email was not logged"),
+                "message": decision.reason,
+                "type": "warning",
+                "sticky": True,
+                "next": close,
+            },
+        }

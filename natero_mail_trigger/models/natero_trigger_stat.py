@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from urllib.parse import urlencode
 
 from odoo import api, fields, models

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Held-out correctness checks of the trigger engine (issue 11, items 8-12)."""
 
 from datetime import date, datetime

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Frequency controls of one run of triggers (SPEC T4), as a pure function.
 
 ``decide`` takes the local day of the run, the triggers due in that run, their

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """CSV cells safe to open in a spreadsheet (SPEC T7 exports), pure Python.
 
 Contact names, emails and failure reasons come from customers and mail

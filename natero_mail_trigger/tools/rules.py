@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Trigger rules as data (SPEC T3), pure Python.
 
 A rule (``user_domain``, ``account_domain``) is an Odoo domain written with

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Daily wall-clock schedules in an IANA time zone (SPEC T4).
 
 All instants given to and returned by this module are naive datetimes in UTC, as

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Signed, unguessable tokens for public URLs (SPEC T6, T7).
 
 A token is the URL-safe base64 of HMAC-SHA256(secret, message) where the message

@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Open and click tracking policy of triggered emails (SPEC T7), pure Python.
 
 ``classify_open`` tells an open by a person from one made by a machine: image

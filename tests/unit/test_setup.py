@@ -366,8 +366,39 @@ def test_pre_commit_runs_the_tools_of_setup_test():
     runs the same binaries."""
     config = (REPO / ".pre-commit-config.yaml").read_text()
     entries = re.findall(r"^\s+entry: (\S+)", config, re.M)
+    prettier = ".venv-tools/node/node_modules/.bin/prettier"
+    assert entries.count(prettier) == 1
+    entries.remove(prettier)
     assert len(entries) == 5
     static = (REPO / "setup" / "test").read_text()
     for entry in entries:
         assert entry.startswith(".venv-tools/bin/"), entry
         assert f'"$bin/{entry.rsplit("/", 1)[1]}"' in static, entry
+    # prettier: the binary setup/_lib.sh installs, run by the static stage.
+    lib_sh = (REPO / "setup" / "_lib.sh").read_text()
+    assert "PRETTIER=$TOOLS_VENV/node/node_modules/.bin/prettier" in lib_sh
+    assert '"$PRETTIER" --check' in static
+
+
+def test_prettier_check_fails_loudly_without_node(tmp_path):
+    """Without node and npm the XML check fails with a reason, never passes."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "cat", "mkdir", "sha256sum", "cut", "dirname"):
+        found = subprocess.run(
+            ["bash", "-c", f"command -v {tool}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    result = lib(
+        'TOOLS_VENV="$NATERO_STATE/tools"; PRETTIER="$TOOLS_VENV/none"; '
+        'ensure_node_tools || echo "rc=$? why=$WHY"',
+        tmp_path,
+        PATH=str(bin_dir),
+    )
+    assert "rc=1 why=node and npm are needed for prettier" in result.stdout, (
+        result.stdout + result.stderr
+    )
