@@ -9,12 +9,12 @@ from . import (
     natero_trigger_rules,
     natero_trigger_links,
     natero_trigger_engine,
+    natero_trigger_render,
     natero_trigger,
     natero_trigger_send,
     natero_trigger_stat,
     natero_trigger_account_log,
     link_tracker_click,
     mail_mail,
-    mail_template,
     mail_thread,
 )

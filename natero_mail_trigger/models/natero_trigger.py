@@ -40,6 +40,7 @@ class NateroTrigger(models.Model):
         "mail.thread",
         "natero.trigger.rules",
         "natero.trigger.engine",
+        "natero.trigger.render",
         "natero.trigger.links",
     ]
     _order = "priority desc, id"

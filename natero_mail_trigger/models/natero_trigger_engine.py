@@ -13,8 +13,6 @@ from odoo.osv import expression
 from odoo.tools import SQL, formataddr
 
 from ..tools import controls, schedule
-from .mail_template import BATCH_QWEB_CONTEXT_KEY
-from .natero_trigger_links import UNSUBSCRIBE_PLACEHOLDER
 from .natero_trigger_send import COUNTED_STATES, engine
 
 _logger = logging.getLogger(__name__)
@@ -400,27 +398,3 @@ class NateroTriggerEngine(models.AbstractModel):
             cancelled_rows._set_state("cancelled", failure_reason=reason)
             cancelled |= cancelled_rows
         return rows - cancelled
-
-    # ---------------------------------------------------------------- rendering
-
-    def _render(self, partner_ids):
-        """``{partner_id: (subject, body)}`` rendered with the trigger template.
-
-        Variables: ``object`` (the contact), ``object.commercial_partner_id``
-        (the account), ``trigger``, ``unsubscribe_url`` (a placeholder replaced
-        per recipient by ``_personalise``) and Odoo's usual template variables.
-        """
-        self.ensure_one()
-        # rendered in the caller's environment, never sudo: the acting user for
-        # a preview or a test, the cron's user when sending. The template's
-        # code was checked as its writer (mail.template, "Restrict Template
-        # Rendering"). The body is compiled once per batch (mail_template.py).
-        template = self.mail_template_id.with_context(**{BATCH_QWEB_CONTEXT_KEY: True})
-        add_context = {"unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER, "trigger": self}
-        subjects = template._render_field(
-            "subject", partner_ids, compute_lang=True, add_context=add_context
-        )
-        bodies = template._render_field(
-            "body_html", partner_ids, compute_lang=True, add_context=add_context
-        )
-        return {pid: (subjects[pid], bodies[pid]) for pid in partner_ids}
