@@ -162,7 +162,17 @@ class NateroTriggerEngine(models.AbstractModel):
         if not runs:
             return 0
         Send = engine(self.env["natero.trigger.send"].sudo())
-        # a list left unsent from an earlier day is not sent any more
+        self._cancel_stale_lists(Send, runs)
+        candidates, partners = self._find_candidates(runs)
+        vals_list = self._decide_sends(runs, candidates, partners)
+        Send.create(vals_list)
+        for trigger, day in runs.items():
+            trigger.write({"last_generate_day": day, "pending_day": day})
+        return len(vals_list)
+
+    @api.model
+    def _cancel_stale_lists(self, Send, runs):
+        """A list left unsent from an earlier day is not sent any more."""
         stale = Send.search(
             [
                 ("trigger_id", "in", [t.id for t in runs]),
@@ -173,6 +183,10 @@ class NateroTriggerEngine(models.AbstractModel):
             "cancelled", failure_reason=self.env._("Not sent before the next list")
         )
 
+    @api.model
+    def _find_candidates(self, runs):
+        """``({trigger_id: [partner ids]}, {partner_id: partner})``: the
+        contacts matching each trigger's rules now, one search per trigger."""
         candidates, partners = {}, {}
         for trigger in runs:
             found = (
@@ -186,12 +200,17 @@ class NateroTriggerEngine(models.AbstractModel):
             )
             candidates[trigger.id] = found.ids
             partners.update((partner.id, partner) for partner in found)
-        last_trigger_send, last_any_send = self._get_send_history(list(partners))
+        return candidates, partners
 
-        vals_list = []
-        by_day = {}
+    @api.model
+    def _decide_sends(self, runs, candidates, partners):
+        """The values of the send rows the controls select (T4), day by day,
+        triggers in priority order; what is selected counts for the next."""
+        last_trigger_send, last_any_send = self._get_send_history(list(partners))
+        by_day = defaultdict(list)
         for trigger, day in runs.items():
-            by_day.setdefault(day, []).append(trigger)
+            by_day[day].append(trigger)
+        vals_list = []
         for day in sorted(by_day):
             decisions = controls.decide(
                 day,
@@ -201,26 +220,23 @@ class NateroTriggerEngine(models.AbstractModel):
                 last_any_send,
             )
             for decision in decisions:
-                if not decision.selected:
-                    continue
-                partner = partners[decision.user_id]
-                trigger = self.browse(decision.trigger_id)
-                last_any_send[decision.user_id] = day
-                vals_list.append(
-                    {
-                        "trigger_id": decision.trigger_id,
-                        "partner_id": partner.id,
-                        "account_id": partner.commercial_partner_id.id,
-                        "email": partner.email_normalized,
-                        "local_day": day,
-                        "company_id": trigger.company_id.id,
-                    }
-                )
+                if decision.selected:
+                    last_any_send[decision.user_id] = day
+                    partner = partners[decision.user_id]
+                    vals_list.append(self._get_send_values(decision, partner, day))
             self._log_decisions(day, decisions)
-        Send.create(vals_list)
-        for trigger, day in runs.items():
-            trigger.write({"last_generate_day": day, "pending_day": day})
-        return len(vals_list)
+        return vals_list
+
+    def _get_send_values(self, decision, partner, day):
+        """The values of the send row of a selected ``decision`` on ``day``."""
+        return {
+            "trigger_id": decision.trigger_id,
+            "partner_id": partner.id,
+            "account_id": partner.commercial_partner_id.id,
+            "email": partner.email_normalized,
+            "local_day": day,
+            "company_id": self.browse(decision.trigger_id).company_id.id,
+        }
 
     def _get_controls(self):
         self.ensure_one()
@@ -317,36 +333,18 @@ class NateroTriggerEngine(models.AbstractModel):
             rows, {row.id: rendered[row.partner_id.id][1] for row in rows}
         )
         reply_to = self._get_reply_to()
-        mail_values = []
-        for row in rows:
-            subject, body = rendered[row.partner_id.id][0], bodies[row.id]
-            url = self._get_unsubscribe_url(row)
-            headers = {
-                "List-Unsubscribe": f"<{url}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "Precedence": "bulk",
-                "X-Auto-Response-Suppress": "OOF",
-            }
-            if self.email_bcc:
-                headers["Bcc"] = self.email_bcc
-            mail_values.append(
-                {
-                    "natero_trigger_send_id": row.id,
-                    "subject": self._personalise(subject, url),
-                    "body_html": self._personalise(body, url),
-                    "email_from": self.email_from,
-                    "email_to": formataddr((row.partner_id.name or "", row.email)),
-                    "reply_to": reply_to,
-                    "model": "res.partner",
-                    "res_id": row.partner_id.id,
-                    "record_name": row.partner_id.name,
-                    "message_type": "email_outgoing",
-                    "author_id": self.user_id.partner_id.id,
-                    "headers": repr(headers),
-                    "auto_delete": True,
-                }
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                [
+                    self._get_mail_values(
+                        row, rendered[row.partner_id.id][0], bodies[row.id], reply_to
+                    )
+                    for row in rows
+                ]
             )
-        mails = self.env["mail.mail"].sudo().create(mail_values)
+        )
         for row, mail in zip(rows, mails, strict=True):
             row._set_state("queued", message_id=mail.message_id, subject=mail.subject)
         # T8: in the same transaction as the emails
@@ -354,47 +352,87 @@ class NateroTriggerEngine(models.AbstractModel):
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return len(rows)
 
+    def _get_mail_values(self, row, subject, body, reply_to):
+        """The ``mail.mail`` of send ``row``: its rendered ``subject`` and
+        ``body`` with the row's own unsubscribe URL."""
+        url = self._get_unsubscribe_url(row)
+        return {
+            "natero_trigger_send_id": row.id,
+            "subject": self._personalise(subject, url),
+            "body_html": self._personalise(body, url),
+            "email_from": self.email_from,
+            "email_to": formataddr((row.partner_id.name or "", row.email)),
+            "reply_to": reply_to,
+            "model": "res.partner",
+            "res_id": row.partner_id.id,
+            "record_name": row.partner_id.name,
+            "message_type": "email_outgoing",
+            "author_id": self.user_id.partner_id.id,
+            "headers": repr(self._get_mail_headers(url)),
+            "auto_delete": True,
+        }
+
+    def _get_mail_headers(self, unsubscribe_url):
+        """One-click unsubscribe (RFC 8058), bulk, no auto-replies; the BCC."""
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Precedence": "bulk",
+            "X-Auto-Response-Suppress": "OOF",
+        }
+        if self.email_bcc:
+            headers["Bcc"] = self.email_bcc
+        return headers
+
     def _filter_deliverable(self, rows):
         """Rows whose user may still receive: re-check at send time (T6)."""
         self.ensure_one()
         partners = rows.partner_id.with_context(active_test=False)
+        blacklisted = self._get_blacklisted(partners)
+        matching = self._get_still_matching(partners)
+        Send = self.env["natero.trigger.send"]
+        reasons = defaultdict(lambda: Send)
+        for row in rows:
+            reason = self._undeliverable_reason(row, blacklisted, matching)
+            if reason:
+                reasons[reason] |= row
+            elif row.partner_id.email_normalized != row.email:
+                row._set_state("generated", email=row.partner_id.email_normalized)
+        cancelled = Send
+        for reason, cancelled_rows in reasons.items():
+            cancelled_rows._set_state("cancelled", failure_reason=reason)
+            cancelled |= cancelled_rows
+        return rows - cancelled
+
+    @api.model
+    def _get_blacklisted(self, partners):
+        """The blacklisted addresses of ``partners``, in one search."""
         emails = {partner.email_normalized for partner in partners} - {False}
-        blacklisted = set(
+        return set(
             self.env["mail.blacklist"]
             .sudo()
             .search([("email", "in", list(emails))])
             .mapped("email")
         )
-        matching = None
-        if self.recheck_rules_at_send:
-            matching = set(
-                self._partner_model()
-                .sudo()
-                .search(
-                    expression.AND(
-                        [[("id", "in", partners.ids)], self._get_recipient_domain()]
-                    )
-                )
-                .ids
-            )
-        reasons = {}
-        for row in rows:
-            partner = row.partner_id
-            email = partner.email_normalized
-            if not partner.active or not email:
-                reason = self.env._("No active contact with an email")
-            elif email in blacklisted:
-                reason = self.env._("Blacklisted (unsubscribed)")
-            elif matching is not None and partner.id not in matching:
-                reason = self.env._("No longer matches the rules")
-            else:
-                if email != row.email:
-                    row._set_state("generated", email=email)
-                continue
-            reasons.setdefault(reason, self.env["natero.trigger.send"])
-            reasons[reason] |= row
-        cancelled = self.env["natero.trigger.send"]
-        for reason, cancelled_rows in reasons.items():
-            cancelled_rows._set_state("cancelled", failure_reason=reason)
-            cancelled |= cancelled_rows
-        return rows - cancelled
+
+    def _get_still_matching(self, partners):
+        """The ids of ``partners`` matching the rules now, in one search; None
+        when the rules are not checked again at send time."""
+        if not self.recheck_rules_at_send:
+            return None
+        domain = expression.AND(
+            [[("id", "in", partners.ids)], self._get_recipient_domain()]
+        )
+        return set(self._partner_model().sudo().search(domain).ids)
+
+    def _undeliverable_reason(self, row, blacklisted, matching):
+        """Why send ``row`` may not be sent any more, or None."""
+        partner = row.partner_id
+        email = partner.email_normalized
+        if not partner.active or not email:
+            return self.env._("No active contact with an email")
+        if email in blacklisted:
+            return self.env._("Blacklisted (unsubscribed)")
+        if matching is not None and partner.id not in matching:
+            return self.env._("No longer matches the rules")
+        return None

@@ -40,9 +40,7 @@ class NateroTriggerLinks(models.AbstractModel):
 
     @api.model
     def _check_unsubscribe_token(self, send_id, token):
-        return tokens.check(
-            self._get_secret(), token, "unsubscribe", self.env.cr.dbname, int(send_id)
-        )
+        return self._check_tracking_token(token, "unsubscribe", send_id)
 
     def _get_unsubscribe_url(self, send):
         token = self._unsubscribe_token(send.id)
@@ -50,8 +48,9 @@ class NateroTriggerLinks(models.AbstractModel):
 
     @api.model
     def _check_tracking_token(self, token, purpose, *ids):
-        """T7: whether ``token`` signs ``ids`` for ``purpose`` (``open`` with
-        the send id, ``click`` with the send and link ids), in constant time."""
+        """T6, T7: whether ``token`` signs ``ids`` for ``purpose``
+        (``unsubscribe`` and ``open`` with the send id, ``click`` with the send
+        and link ids), in constant time."""
         return tokens.check(
             self._get_secret(),
             token,
@@ -86,20 +85,47 @@ class NateroTriggerLinks(models.AbstractModel):
         one call for the whole batch) and with an open pixel at the end."""
         self.ensure_one()
         base_url = self.get_base_url()
-        parsed, wanted = {}, {}
-        for row in rows:
-            body = bodies[row.id]
-            root = lxml.html.fromstring(
-                body if body and not is_html_empty(body) else "<div></div>"
-            )
-            nodes, links = find_links_with_urls_and_labels(
-                root,
-                base_url,
-                skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}",
-                skip_prefix=f"{base_url}/natero/",
-                skip_list=[UNSUBSCRIBE_PLACEHOLDER],
-            )
-            parsed[row.id] = (root, nodes, links)
+        parsed = {row.id: self._find_links(bodies[row.id], base_url) for row in rows}
+        tracker_ids = self._get_trackers(parsed.values())
+        open_urls, click_urls = self._get_tracking_urls(
+            rows,
+            {
+                (row_id, tracker_ids[link["url"], link["label"]])
+                for row_id, (__, __, links) in parsed.items()
+                for link in links
+            },
+        )
+        tracked = {}
+        for row_id, (root, nodes, links) in parsed.items():
+            for node, link in zip(nodes, links, strict=True):
+                tracker_id = tracker_ids[link["url"], link["label"]]
+                node.set("href", click_urls[row_id, tracker_id])
+            tracked[row_id] = self._add_open_pixel(root, open_urls[row_id])
+        return tracked
+
+    @api.model
+    def _find_links(self, body, base_url):
+        """``(root, nodes, links)``: ``body`` parsed, and its links to track
+        as ``link_tracker`` finds them (not ``mailto:`` and the like, not the
+        unsubscribe link, not our own URLs)."""
+        root = lxml.html.fromstring(
+            body if body and not is_html_empty(body) else "<div></div>"
+        )
+        nodes, links = find_links_with_urls_and_labels(
+            root,
+            base_url,
+            skip_regex=rf"^{URL_SKIP_PROTOCOL_REGEX}",
+            skip_prefix=f"{base_url}/natero/",
+            skip_list=[UNSUBSCRIBE_PLACEHOLDER],
+        )
+        return root, nodes, links
+
+    @api.model
+    def _get_trackers(self, parsed):
+        """``{(url, label): link.tracker id}`` for the links of ``parsed``
+        (``_find_links`` results), found or created in one call."""
+        wanted = {}
+        for __, __, links in parsed:
             for link in links:
                 wanted.setdefault((link["url"], link["label"]), link)
         trackers = (
@@ -112,40 +138,23 @@ class NateroTriggerLinks(models.AbstractModel):
                 ]
             )
         )
-        tracker_ids = {
-            key: tracker.id for key, tracker in zip(wanted, trackers, strict=True)
-        }
-        open_urls, click_urls = self._get_tracking_urls(
-            rows,
-            {
-                (row_id, tracker_ids[link["url"], link["label"]])
-                for row_id, (__, __, links) in parsed.items()
-                for link in links
-            },
+        return {key: tracker.id for key, tracker in zip(wanted, trackers, strict=True)}
+
+    @api.model
+    def _add_open_pixel(self, root, open_url):
+        """The HTML of ``root`` with the open pixel at the end of its body."""
+        body = root.find(".//body")
+        (root if body is None else body).append(
+            lxml.html.Element(
+                "img",
+                src=open_url,
+                alt="",
+                width="1",
+                height="1",
+                style="display:block;height:1px;width:1px;border:0;",
+            )
         )
-        tracked = {}
-        for row in rows:
-            root, nodes, links = parsed[row.id]
-            for node, link in zip(nodes, links, strict=True):
-                node.set(
-                    "href",
-                    click_urls[row.id, tracker_ids[link["url"], link["label"]]],
-                )
-            body = root.find(".//body")
-            (root if body is None else body).append(
-                lxml.html.Element(
-                    "img",
-                    src=open_urls[row.id],
-                    alt="",
-                    width="1",
-                    height="1",
-                    style="display:block;height:1px;width:1px;border:0;",
-                )
-            )
-            tracked[row.id] = Markup(
-                lxml.html.tostring(root, encoding="unicode", method="xml")
-            )
-        return tracked
+        return Markup(lxml.html.tostring(root, encoding="unicode", method="xml"))
 
     @staticmethod
     def _personalise(text, unsubscribe_url):

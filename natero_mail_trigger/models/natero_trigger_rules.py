@@ -97,59 +97,59 @@ class NateroTriggerRules(models.AbstractModel):
             ) from error
 
     def _check_rule_path(self, model, path, sub_paths, field_name):
+        """Each field of ``path`` (``a.b.c`` from ``model``) and of its
+        ``sub_paths`` (an ``any`` condition's) exists, may be read and
+        searched, and leads through relations the user may read."""
         names = path.split(".")
         for index, name in enumerate(names):
-            field = model._fields.get(name)
-            if field is None:
-                raise self._rule_error(
-                    field_name,
-                    self.env._(
-                        "%(field)s is not a field of %(model)s.",
-                        field=name,
-                        model=model._description,
-                    ),
-                )
-            if not field.is_accessible(model.env):
-                raise self._rule_error(
-                    field_name,
-                    self.env._(
-                        "you may not read the field %(field)s of %(model)s.",
-                        field=name,
-                        model=model._description,
-                    ),
-                )
-            if not field._description_searchable:
-                raise self._rule_error(
-                    field_name,
-                    self.env._(
-                        "the field %(field)s of %(model)s cannot be searched.",
-                        field=name,
-                        model=model._description,
-                    ),
-                )
+            field = self._check_rule_field(model, name, field_name)
             if index == len(names) - 1 and sub_paths is None:
                 return
-            if not field.relational:
-                raise self._rule_error(
-                    field_name,
-                    self.env._(
-                        "%(field)s in %(path)s is not a relation.",
-                        field=name,
-                        path=path,
-                    ),
-                )
-            model = model.env[field.comodel_name]
-            if not model.has_access("read"):
-                raise self._rule_error(
-                    field_name,
-                    self.env._(
-                        "you may not read %(model)s (%(path)s).",
-                        model=model._description,
-                        path=path,
-                    ),
-                )
+            model = self._check_rule_relation(model, field, path, field_name)
         for sub_path, sub_sub_paths in sub_paths or ():
             self._check_rule_path(model, sub_path, sub_sub_paths, field_name)
+
+    def _check_rule_field(self, model, name, field_name):
+        """The field ``name`` of ``model``, if the acting user may search it."""
+        field = model._fields.get(name)
+        names = {"field": name, "model": model._description}
+        if field is None:
+            message = self.env._("%(field)s is not a field of %(model)s.", **names)
+        elif not field.is_accessible(model.env):
+            message = self.env._(
+                "you may not read the field %(field)s of %(model)s.", **names
+            )
+        elif not field._description_searchable:
+            message = self.env._(
+                "the field %(field)s of %(model)s cannot be searched.", **names
+            )
+        else:
+            return field
+        raise self._rule_error(field_name, message)
+
+    def _check_rule_relation(self, model, field, path, field_name):
+        """The model ``field`` leads to, if it is a relation the acting user
+        may read."""
+        if not field.relational:
+            raise self._rule_error(
+                field_name,
+                self.env._(
+                    "%(field)s in %(path)s is not a relation.",
+                    field=field.name,
+                    path=path,
+                ),
+            )
+        comodel = model.env[field.comodel_name]
+        if not comodel.has_access("read"):
+            raise self._rule_error(
+                field_name,
+                self.env._(
+                    "you may not read %(model)s (%(path)s).",
+                    model=comodel._description,
+                    path=path,
+                ),
+            )
+        return comodel
 
     # ============================================================== rules (T3)
 
