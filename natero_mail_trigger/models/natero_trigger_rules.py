@@ -131,25 +131,18 @@ class NateroTriggerRules(models.AbstractModel):
         """The model ``field`` leads to, if it is a relation the acting user
         may read."""
         if not field.relational:
-            raise self._rule_error(
-                field_name,
-                self.env._(
-                    "%(field)s in %(path)s is not a relation.",
-                    field=field.name,
-                    path=path,
-                ),
+            message = self.env._(
+                "%(field)s in %(path)s is not a relation.", field=field.name, path=path
             )
-        comodel = model.env[field.comodel_name]
-        if not comodel.has_access("read"):
-            raise self._rule_error(
-                field_name,
-                self.env._(
-                    "you may not read %(model)s (%(path)s).",
-                    model=comodel._description,
-                    path=path,
-                ),
+        elif not model.env[field.comodel_name].has_access("read"):
+            message = self.env._(
+                "you may not read %(model)s (%(path)s).",
+                model=model.env[field.comodel_name]._description,
+                path=path,
             )
-        return comodel
+        else:
+            return model.env[field.comodel_name]
+        raise self._rule_error(field_name, message)
 
     # ============================================================== rules (T3)
 
