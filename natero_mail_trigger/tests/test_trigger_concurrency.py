@@ -12,7 +12,9 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.natero_mail_trigger.models.natero_trigger import NateroTrigger
+from odoo.addons.natero_mail_trigger.models.natero_trigger_engine import (
+    NateroTriggerEngine,
+)
 from odoo.addons.natero_mail_trigger.models.natero_trigger_send import engine
 from odoo.addons.natero_mail_trigger.tools import schedule
 
@@ -201,7 +203,7 @@ class TestTriggerConcurrency(TransactionCase):
         error and is retried, the first attempt's emails are rolled back with
         it, and the retry sends each row once."""
         attempts = []
-        send_rows = NateroTrigger._send_rows
+        send_rows = NateroTriggerEngine._send_rows
 
         def send_rows_then_conflict(trigger, rows):
             queued = send_rows(trigger, rows)
@@ -222,7 +224,7 @@ class TestTriggerConcurrency(TransactionCase):
             return queued
 
         with (
-            patch.object(NateroTrigger, "_send_rows", send_rows_then_conflict),
+            patch.object(NateroTriggerEngine, "_send_rows", send_rows_then_conflict),
             patch("odoo.service.model.time.sleep"),
             mute_logger("odoo.sql_db"),
             self.worker() as cr_a,

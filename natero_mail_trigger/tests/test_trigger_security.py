@@ -96,6 +96,7 @@ class TestTriggerRuleSecurity(TriggerCommon):
             ("[('no_such_field', '=', 1)]", "no_such_field"),
             ("[('natero_usage_event_count', '>', 1)]", "natero_usage_event_count"),
             ("[('parent_id.no_such_field', '=', 1)]", "no_such_field"),
+            ("[('natero_role.name', '=', 1)]", "is not a relation"),
             ("[('natero_role', 'like like', 'x')]", "like like"),
             ("[('natero_role', '=', {'a': 1})]", "{'a': 1}"),
         ):

@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
 import csv
+import hashlib
+import hmac
 import io
+import json
 from datetime import date, datetime
 
 from odoo.tests import HttpCase, tagged
@@ -167,6 +171,43 @@ class TestTriggerTracking(HttpCase):
             self.env["link.tracker.click"].search_count(
                 [("natero_trigger_send_id", "=", send_id)]
             )
+        )
+
+    # ------------------------------------------------------- links already sent
+
+    def test_links_of_sent_emails_stay_valid(self):
+        """The token format of links in emails already sent, written out here
+        as 18.0.1.1.0 signed them: URL-safe base64 (no padding) of
+        HMAC-SHA256(natero_mail_trigger.secret, compact JSON [purpose, database,
+        ids...]). Changing it would break every open, click and unsubscribe
+        link in people's mailboxes."""
+        secret = "a secret of an older release"
+        self.env["ir.config_parameter"].set_param("natero_mail_trigger.secret", secret)
+        dbname = self.env.cr.dbname
+
+        def signed(purpose, *values):
+            message = json.dumps([purpose, dbname, *values], separators=(",", ":"))
+            digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256)
+            return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+        ann, link = self.send_ann.id, self.link.id
+        self.get(f"/natero/track/open/{ann}/{signed('open', ann)}/blank.gif")
+        response = self.get(
+            f"/natero/track/click/{ann}/{link}/{signed('click', ann, link)}"
+        )
+        self.assertEqual(response.status_code, 302)
+        response = self.url_open(
+            f"/natero/unsubscribe/{ann}/{signed('unsubscribe', ann)}",
+            data={"List-Unsubscribe": "One-Click"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.refresh()
+        self.assertTrue(self.send_ann.opened_at)
+        self.assertTrue(self.send_ann.clicked_at)
+        self.assertTrue(self.send_ann.unsubscribed_at)
+        # and the links signed now are the same
+        self.assertEqual(
+            self.trigger._unsubscribe_token(ann), signed("unsubscribe", ann)
         )
 
     # ----------------------------------------------------------- unsubscribe

@@ -4,7 +4,15 @@
 A token is the URL-safe base64 of HMAC-SHA256(secret, message) where the message
 is a canonical JSON list of a purpose (``"unsubscribe"``, ``"open"``...) and the
 values the URL carries (database name, record id, email...). ``check`` compares
-in constant time with ``hmac.compare_digest``.
+in constant time with ``hmac.compare_digest`` (which Odoo's ``tools.consteq``
+is).
+
+The format never changes: tokens are in the links of emails already sent
+(``tests/unit/test_trigger_tokens.py`` and ``TestTriggerTracking`` pin it).
+Odoo's ``tools.misc.hmac`` is not used for that reason: its tokens (hex of
+HMAC-SHA256 over ``repr((scope, message))``, always keyed with
+``database.secret``) are another format, would invalidate every link already
+sent and could not use ``natero_mail_trigger.secret``.
 """
 
 import base64

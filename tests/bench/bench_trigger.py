@@ -333,11 +333,9 @@ def queue(env, triggers, now, count):
     return queued
 
 
-def per_email_compile(self, *args, **kwargs):
+def per_email_compile(self, template, res_ids):
     """Odoo's own path: the body compiled for every email."""
-    from odoo.addons.natero_mail_trigger.models.mail_template import MailTemplate
-
-    return super(MailTemplate, self)._render_template_qweb(*args, **kwargs)
+    return False
 
 
 def main():
@@ -373,8 +371,8 @@ def main():
         # 2. render + queue, per-email compile (Odoo's default) then batch
         sample = min(args.queue, 1000)
         with patch(
-            "odoo.addons.natero_mail_trigger.models.mail_template."
-            "MailTemplate._render_template_qweb",
+            "odoo.addons.natero_mail_trigger.models.natero_trigger_render."
+            "NateroTriggerRender._can_render_batch",
             per_email_compile,
         ):
             done, seconds, queries = measure(
