@@ -9,6 +9,8 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import safe_eval
 
+from .. import compat
+
 _logger = logging.getLogger(__name__)
 
 # context key asking ``_render_template_qweb`` to compile the body once for all
@@ -32,7 +34,8 @@ class MailTemplate(models.Model):
         ``_render_eval_context``). Anything else goes to Odoo's path.
         """
         if (
-            not self.env.context.get(BATCH_QWEB_CONTEXT_KEY)
+            not compat.QWEB_COMPILE_ONCE
+            or not self.env.context.get(BATCH_QWEB_CONTEXT_KEY)
             or len(res_ids) < 2
             or not template_src
             or not self._has_unsafe_expression_template_qweb(template_src, model)

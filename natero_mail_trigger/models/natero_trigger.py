@@ -8,12 +8,13 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, formataddr
 from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX, is_html_empty
 
 from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
+from .. import compat
+from ..compat import expression
 from ..tools import controls, rules, schedule, tokens
 from .mail_template import BATCH_QWEB_CONTEXT_KEY
 from .natero_trigger_send import ATTEMPTED_STATES, COUNTED_STATES, engine
@@ -40,6 +41,7 @@ DEFAULT_BODY = f"""<div>
 RULE_FIELDS = ("user_domain", "account_domain")
 
 
+@compat.sql_constraints
 class NateroTrigger(models.Model):
     """An automated customer-success email (SPEC T2-T6).
 

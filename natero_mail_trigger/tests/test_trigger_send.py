@@ -9,8 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.base.models.ir_mail_server import IrMailServer
-
+from .. import compat
 from .common import TriggerCommon
 
 DAY_1 = date(2025, 1, 6)
@@ -112,7 +111,7 @@ class TestTriggerSend(TriggerCommon):
         self.assertIn("Hi User 1", mail.body_html)
         # the mail queue then sends it with the headers, and the row is sent
         with self.mock_mail_gateway():
-            self.env["mail.mail"].sudo().process_email_queue(ids=mails.ids)
+            compat.process_email_queue(mails.sudo())
         self.assertEqual(set(self.sends(trigger).mapped("state")), {"sent"})
         self.assertTrue(row.sent_at)
         built = [m for m in self._mails if m["email_to"] == [mail.email_to]]
@@ -207,7 +206,7 @@ class TestTriggerSend(TriggerCommon):
         trigger = self.generate()
         mails = self.send()
         with patch.object(
-            IrMailServer, "send_email", side_effect=Exception("SMTP down")
+            compat.IrMailServer, "send_email", side_effect=Exception("SMTP down")
         ):
             mails.sudo().send()
         rows = self.sends(trigger)
