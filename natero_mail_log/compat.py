@@ -23,6 +23,15 @@ Differences handled here:
 6. ``odoo.osv.expression`` (18.0) is ``odoo.fields.Domain`` (19.0, the former
    deprecated with a warning on import): ``expression``, which offers the
    function the addon uses (``AND``) and returns a plain domain list on both.
+7. The access ``message_post`` requires on a document: 18.0
+   ``_get_mail_message_access(ids, "create")`` (one operation for the model),
+   19.0 ``_mail_group_by_operation_for_mail_message_operation("create")`` (per
+   record; the former is gone): ``check_message_post_access``.
+8. Query counts differ between the series (``assertQueryCount`` pins in the
+   tests): ``by_series``.
+9. Cron batch progress: 18.0 ``ir.cron._notify_progress(done=, remaining=)``;
+   19.0 deprecates it (a warning) for ``_commit_progress(processed,
+   remaining=)``, which also commits: ``cron_progress``.
 """
 
 from odoo import models, release
@@ -32,6 +41,43 @@ from odoo.tools import sql
 SERIES = release.major_version
 #: True on 19.0 (and later), False on 18.0.
 IS_19 = release.version_info[0] >= 19
+
+
+def cron_progress(env, *, processed, remaining):
+    """9. Report a cron batch: ``processed`` records done by this call,
+    ``remaining`` left (``ir.cron`` runs the job again while some remain).
+
+    18.0: ``_notify_progress(done=, remaining=)``.  19.0:
+    ``_commit_progress(processed, remaining=)``, which writes the progress and
+    commits the batch; only inside a cron run (``ir_cron_progress_id`` in the
+    context): called elsewhere (tests, scripts, a caller's transaction) it
+    would commit the caller's transaction, so nothing is reported then, as
+    18.0's ``_notify_progress`` reports nothing outside a cron run.
+    """
+    if not IS_19:
+        env["ir.cron"]._notify_progress(done=processed, remaining=remaining)
+    elif env.context.get("ir_cron_progress_id"):
+        env["ir.cron"]._commit_progress(processed, remaining=remaining)
+
+
+def by_series(on_18, on_19):
+    """8. The value for the running series (a query count pinned by a test)."""
+    return on_19 if IS_19 else on_18
+
+
+def check_message_post_access(records):
+    """7. Raise ``AccessError`` unless the user may post messages on
+    ``records`` as ``message_post`` requires (write, or the model's
+    ``_mail_post_access``)."""
+    if IS_19:
+        by_operation = records._mail_group_by_operation_for_mail_message_operation(
+            "create"
+        )
+        for operation, documents in by_operation.items():
+            documents.check_access(operation)
+    else:
+        records.check_access(records._get_mail_message_access(records.ids, "create"))
+
 
 #: 1. Field of res.users holding its groups: 18.0 ``groups_id``, 19.0 ``group_ids``.
 USER_GROUPS = "group_ids" if IS_19 else "groups_id"

@@ -34,13 +34,30 @@ Differences handled here:
     values and renders through ``_render_iterall`` with loaded-function
     contexts.  ``QWEB_COMPILE_ONCE``: a trigger batch compiles its body once
     (``models/mail_template.py``) on 18.0 only; on 19.0 it takes Odoo's path.
-10. Cron progress: 18.0 has ``ir.cron._notify_progress``; 19.0 keeps it
-    (documented as superseded by ``_commit_progress``, which also commits).
-    The batches keep ``_notify_progress`` on both, so that nothing commits
-    outside Odoo's cron runner; nothing to adapt until 18.0 is dropped.
+10. Cron batch progress: 18.0 ``ir.cron._notify_progress(done=, remaining=)``;
+    19.0 deprecates it (a warning) for ``_commit_progress(processed,
+    remaining=)``, which also commits: ``cron_progress``.
 11. Query counts differ between the series (``assertQueryCount`` pins in the
     tests): ``by_series``.
+12. Whether the user may read a field: 18.0 ``field.is_accessible(env)``,
+    19.0 ``model._has_field_access(field, "read")`` (the former is gone):
+    ``field_is_readable``.
+13. ``HttpCase``: 18.0 serves any HTTP request during a test; 19.0 only one
+    carrying the test's ``test_request_key`` cookie, which ``url_open`` adds
+    (``allow_requests``): ``test_request_cookie``, for a test that talks HTTP
+    without ``url_open`` (a raw ``http.client`` connection).
+14. ``mail.template``: 19.0 checks at save that the template renders
+    (``_check_can_be_rendered``, a ``ValidationError``); 18.0 fails only when
+    rendering: ``TEMPLATE_CHECKED_AT_SAVE``.
+15. Sending in tests: 18.0's ``mail.mail`` calls ``ir.mail_server.send_email``
+    (which itself skips sending in test mode), so a test patching
+    ``send_email`` sees the mails go through it; 19.0's ``mail.mail`` skips
+    both connecting and sending in test mode (``_disable_send``):
+    ``smtp_failing``.
 """
+
+from contextlib import ExitStack, contextmanager
+from unittest.mock import patch
 
 from odoo import models, release
 
@@ -52,9 +69,67 @@ IS_19 = release.version_info[0] >= 19
 QWEB_COMPILE_ONCE = not IS_19
 
 
+#: 14. Whether saving a mail.template that does not render is refused (19.0).
+TEMPLATE_CHECKED_AT_SAVE = IS_19
+
+
+@contextmanager
+def test_request_cookie(case):
+    """13. While the block runs, the ``HttpCase`` ``case`` accepts requests
+    made without its opener: yields the ``Cookie`` header they must carry (19.0)
+    or None (18.0, none needed)."""
+    if IS_19:
+        from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
+
+        with case.allow_requests():
+            yield f"{TEST_CURSOR_COOKIE_NAME}={case.http_request_key}"
+    else:
+        yield None
+
+
+@contextmanager
+def smtp_failing(error):
+    """15. In a test: while the block runs, every email ``mail.mail`` sends
+    fails at the SMTP server with ``error`` (an exception)."""
+    with ExitStack() as stack:
+        stack.enter_context(patch.object(IrMailServer, "send_email", side_effect=error))
+        if IS_19:
+            stack.enter_context(
+                patch.object(IrMailServer, "_disable_send", lambda server: False)
+            )
+            stack.enter_context(
+                patch.object(IrMailServer, "_connect__", return_value=None)
+            )
+        yield
+
+
 def by_series(on_18, on_19):
     """11. The value for the running series (a query count pinned by a test)."""
     return on_19 if IS_19 else on_18
+
+
+def cron_progress(env, *, processed, remaining):
+    """10. Report a cron batch: ``processed`` records done by this call,
+    ``remaining`` left (``ir.cron`` runs the job again while some remain).
+
+    18.0: ``_notify_progress(done=, remaining=)``.  19.0:
+    ``_commit_progress(processed, remaining=)``, which writes the progress and
+    commits the batch; only inside a cron run (``ir_cron_progress_id`` in the
+    context): called elsewhere (tests, scripts, a caller's transaction) it
+    would commit the caller's transaction, so nothing is reported then, as
+    18.0's ``_notify_progress`` reports nothing outside a cron run.
+    """
+    if not IS_19:
+        env["ir.cron"]._notify_progress(done=processed, remaining=remaining)
+    elif env.context.get("ir_cron_progress_id"):
+        env["ir.cron"]._commit_progress(processed, remaining=remaining)
+
+
+def field_is_readable(model, field):
+    """12. Whether the user of ``model``'s environment may read ``field``."""
+    if IS_19:
+        return model._has_field_access(field, "read")
+    return field.is_accessible(model.env)
 
 
 def process_email_queue(mails):

@@ -2,6 +2,8 @@
 """The 18.0 / 19.0 compatibility layer (``compat.py``) does on the running
 series what the addon needs: run on both series (``setup/test``)."""
 
+from unittest.mock import patch
+
 from psycopg2 import IntegrityError
 
 from odoo.tests import TransactionCase, tagged
@@ -83,3 +85,20 @@ class TestCompat(TransactionCase):
     def test_expression_and(self):
         domain = compat.expression.AND([[("name", "=", "a")], [("id", ">", 1)]])
         self.assertEqual(domain, ["&", ("name", "=", "a"), ("id", ">", 1)])
+
+    def test_cron_progress(self):
+        Cron = type(self.env["ir.cron"])
+        if compat.IS_19:
+            with patch.object(Cron, "_commit_progress") as commit:
+                # outside a cron run: nothing reported, nothing committed
+                compat.cron_progress(self.env, processed=2, remaining=1)
+                commit.assert_not_called()
+                in_cron = self.env(
+                    context=dict(self.env.context, ir_cron_progress_id=1)
+                )
+                compat.cron_progress(in_cron, processed=2, remaining=1)
+                commit.assert_called_once_with(2, remaining=1)
+        else:
+            with patch.object(Cron, "_notify_progress") as notify:
+                compat.cron_progress(self.env, processed=2, remaining=1)
+                notify.assert_called_once_with(done=2, remaining=1)

@@ -482,7 +482,7 @@ class NateroTrigger(models.Model):
                         model=model._description,
                     ),
                 )
-            if not field.is_accessible(model.env):
+            if not compat.field_is_readable(model, field):
                 raise self._rule_error(
                     field_name,
                     self.env._(
@@ -1023,7 +1023,7 @@ class NateroTrigger(models.Model):
     def _cron_process(self, batch_size=SEND_BATCH_SIZE):
         """Frequent cron: send due lists, generate due lists, send those due at
         once. At most ``batch_size`` emails per call; the cron runs again at once
-        while some remain (``ir.cron._notify_progress``)."""
+        while some remain (``compat.cron_progress``)."""
         now = fields.Datetime.now()
         due = self._lock_due(now)
         sent, remaining = due._due_to_send(now)._run_send(now, batch_size)
@@ -1036,7 +1036,7 @@ class NateroTrigger(models.Model):
                 now, batch_size - sent
             )
             sent, remaining = sent + more, remaining + remaining_now
-        self.env["ir.cron"]._notify_progress(done=sent, remaining=remaining)
+        compat.cron_progress(self.env, processed=sent, remaining=remaining)
         _logger.info(
             "Email triggers cron: %s due, %s generated (%s recipients), %s emails "
             "queued, %s remaining",

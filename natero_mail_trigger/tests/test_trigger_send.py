@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import ast
 from datetime import date
-from unittest.mock import patch
+from unittest.mock import ANY, patch
 
 from freezegun import freeze_time
 
@@ -189,15 +189,15 @@ class TestTriggerSend(TriggerCommon):
         trigger = self.generate()
         with self.capture_mails():
             with patch.object(
-                type(self.env["ir.cron"]), "_notify_progress"
+                compat, "cron_progress", wraps=compat.cron_progress
             ) as progress:
                 with freeze_time("2025-01-06 09:00:00"):
                     self.Trigger._cron_process(batch_size=2)
-                progress.assert_called_with(done=2, remaining=1)
+                progress.assert_called_with(ANY, processed=2, remaining=1)
                 self.assertTrue(trigger.next_send_at)
                 with freeze_time("2025-01-06 09:00:30"):
                     self.Trigger._cron_process(batch_size=2)
-                progress.assert_called_with(done=1, remaining=0)
+                progress.assert_called_with(ANY, processed=1, remaining=0)
         self.assertFalse(trigger.next_send_at)
         self.assertEqual(set(self.sends(trigger).mapped("state")), {"queued"})
 
@@ -205,9 +205,7 @@ class TestTriggerSend(TriggerCommon):
     def test_smtp_failure_marks_send_failed(self):
         trigger = self.generate()
         mails = self.send()
-        with patch.object(
-            compat.IrMailServer, "send_email", side_effect=Exception("SMTP down")
-        ):
+        with compat.smtp_failing(Exception("SMTP down")):
             mails.sudo().send()
         rows = self.sends(trigger)
         self.assertEqual(set(rows.mapped("state")), {"failed"})
