@@ -54,6 +54,10 @@ Differences handled here:
     ``send_email`` sees the mails go through it; 19.0's ``mail.mail`` skips
     both connecting and sending in test mode (``_disable_send``):
     ``smtp_failing``.
+16. A ``Bcc`` header of a ``mail.mail``: 18.0 sends to the addresses of
+    To, Cc and Bcc; 19.0 only to those ``_prepare_outgoing_list`` validated
+    (``email_to_normalized``: To and Cc), so a Bcc header's addresses are
+    dropped: ``VALIDATED_RECIPIENTS``, and ``models/mail_mail.py`` adds them.
 """
 
 from contextlib import ExitStack, contextmanager
@@ -69,6 +73,8 @@ IS_19 = release.version_info[0] >= 19
 QWEB_COMPILE_ONCE = not IS_19
 
 
+#: 16. Whether mail.mail sends only to the recipients it validated (19.0).
+VALIDATED_RECIPIENTS = IS_19
 #: 14. Whether saving a mail.template that does not render is refused (19.0).
 TEMPLATE_CHECKED_AT_SAVE = IS_19
 

@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
+from odoo.tools import email_normalize_all
+
+from .. import compat
 
 
 class MailMail(models.Model):
@@ -32,3 +35,15 @@ class MailMail(models.Model):
             failure_type=failure_type,
             **kwargs,
         )
+
+    def _prepare_outgoing_list(self, *args, **kwargs):
+        """T5: the trigger's BCC (a ``Bcc`` header) receives every email.
+        19.0 sends only to the recipients validated here (To and Cc): add the
+        Bcc header's (compat 16)."""
+        emails = super()._prepare_outgoing_list(*args, **kwargs)
+        if compat.VALIDATED_RECIPIENTS and self.natero_trigger_send_id:
+            for email in emails:
+                bcc = email_normalize_all(email["headers"].get("Bcc") or "")
+                if bcc and email.get("email_to_normalized"):
+                    email["email_to_normalized"] = [*email["email_to_normalized"], *bcc]
+        return emails

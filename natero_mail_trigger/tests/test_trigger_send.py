@@ -201,6 +201,17 @@ class TestTriggerSend(TriggerCommon):
         self.assertFalse(trigger.next_send_at)
         self.assertEqual(set(self.sends(trigger).mapped("state")), {"queued"})
 
+    def test_bcc_reaches_the_smtp_server(self):
+        """T5: the trigger's BCC is an SMTP recipient of every email (19.0
+        sends only to the recipients it validated: compat 16)."""
+        self.generate(email_bcc="archive@test.example.com")
+        mails = self.send()
+        with self.mock_smtplib_connection():
+            mails.sudo().send()
+        self.assertEqual(len(self.emails), 3)
+        for email in self.emails:
+            self.assertIn("archive@test.example.com", email["smtp_to_list"])
+
     @mute_logger("odoo.addons.mail.models.mail_mail")
     def test_smtp_failure_marks_send_failed(self):
         trigger = self.generate()
