@@ -3,7 +3,7 @@
     "name": "Natero Email Logging",
     "summary": "Log emails BCC'd or forwarded to a log address into the chatter "
     "of the right contacts, companies and deals",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/natero-odoo/natero-odoo",
     "author": "Natero for Odoo",

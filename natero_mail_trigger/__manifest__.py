@@ -3,7 +3,7 @@
     "name": "Natero Email Triggers",
     "summary": "Automated customer-success emails sent when customer data matches "
     "a rule, with review, frequency controls and one-click unsubscribe",
-    "version": "18.0.1.1.0",
+    "version": "1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/natero-odoo/natero-odoo",
     "author": "Natero for Odoo",

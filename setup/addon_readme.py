@@ -35,7 +35,9 @@ def render(addon):
         "",
         f"*{manifest.get('summary', '').strip()}*",
         "",
-        f"Version {manifest['version']}, license {manifest['license']}, "
+        # x.y.z: Odoo prefixes the running series (18.0.x.y.z, 19.0.x.y.z)
+        f"Version {manifest['version']} for Odoo 18.0 and 19.0, "
+        f"license {manifest['license']}, "
         f"by {manifest['author']}.",
         "",
         ".. This file is generated from readme/*.md by setup/addon_readme.py.",

@@ -8,6 +8,7 @@ from . import natero_mail_log_free_domain
 from . import natero_mail_log_sender
 from . import res_company
 from . import res_config_settings
+from . import res_groups
 from . import res_users
 from . import res_partner
 from . import crm_lead

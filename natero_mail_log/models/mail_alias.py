@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
-from odoo.osv import expression
+
+from ..compat import expression
 
 
 class MailAlias(models.Model):

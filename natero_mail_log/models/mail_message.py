@@ -2,7 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
-from odoo.tools.sql import create_unique_index
+
+from .. import compat
 
 ENGINE_FIELDS = ("natero_log_id", "natero_log_key")
 
@@ -31,7 +32,7 @@ class MailMessage(models.Model):
     def init(self):
         res = super().init()
         # L8, enforced by the database: one logged message per (email, record).
-        create_unique_index(
+        compat.create_unique_index(
             self.env.cr,
             "mail_message_natero_log_key_uniq",
             "mail_message",

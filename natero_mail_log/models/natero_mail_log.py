@@ -15,6 +15,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .. import compat
 from ..tools import policy
 from .natero_mail_log_pipeline import Job, Picks, clean
 
@@ -131,7 +132,7 @@ class NateroMailLog(models.Model):
         logs = self._natero_lock_pending(batch_size)
         logs._natero_process()
         remaining = self.search_count([("state", "=", "pending")])
-        self.env["ir.cron"]._notify_progress(done=len(logs), remaining=remaining)
+        compat.cron_progress(self.env, processed=len(logs), remaining=remaining)
         _logger.info("Email log: processed %s logs, %s pending", len(logs), remaining)
 
     @api.model
@@ -225,9 +226,7 @@ class NateroMailLog(models.Model):
         ):
             raise AccessError(self.env._("Only its sender or a manager can link it."))
         for records in (partners, leads):
-            records.check_access(
-                records._get_mail_message_access(records.ids, "create")
-            )
+            compat.check_message_post_access(records)
 
     # ------------------------------------------------------------------
     # Demo data

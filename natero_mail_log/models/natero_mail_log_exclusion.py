@@ -2,9 +2,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import compat
 from ..tools import addresses
 
 
+@compat.sql_constraints
 class NateroMailLogExclusion(models.Model):
     """Never-log list (L5): an address or a whole domain, per company."""
 

@@ -2,9 +2,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import compat
 from ..tools import addresses
 
 
+@compat.sql_constraints
 class NateroMailLogFreeDomain(models.Model):
     """Free-mail domains (L3): never used to link a new contact to a company."""
 

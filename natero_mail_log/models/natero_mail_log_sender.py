@@ -3,7 +3,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import email_normalize
 
+from .. import compat
 
+
+@compat.sql_constraints
 class NateroMailLogSender(models.Model):
     """An extra address of a user (L4): connected mailbox or alias."""
 

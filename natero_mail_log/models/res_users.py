@@ -8,6 +8,8 @@ from odoo.exceptions import AccessError
 from odoo.tools import consteq
 from odoo.tools.sql import escape_psql
 
+from .. import compat
+
 TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 TOKEN_LENGTH = 24  # 36**24 ~ 2**124: unguessable
 TOKEN_PREFIX = 8  # the indexed, non-secret-enough lookup part
@@ -18,6 +20,7 @@ def new_token():
     return "".join(secrets.choice(TOKEN_ALPHABET) for _i in range(TOKEN_LENGTH))
 
 
+@compat.sql_constraints
 class ResUsers(models.Model):
     _inherit = "res.users"
 

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.addons.mail.tests.common import MailCommon
 
+from .. import compat
+
 MAIL = """From: {email_from}
 To: {to}
 Cc: {cc}
@@ -74,7 +76,7 @@ class NateroLogCase(MailCommon):
                     "name": name,
                     "login": email,
                     "email": email,
-                    "groups_id": [
+                    compat.USER_GROUPS: [
                         (6, 0, [cls.env.ref("sales_team.group_sale_salesman").id])
                     ],
                     "notification_type": "inbox",

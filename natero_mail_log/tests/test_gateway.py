@@ -5,6 +5,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .. import compat
 from .common import MAIL, NateroLogCase
 
 
@@ -418,7 +419,8 @@ class TestOdooGatewayTraps(NateroLogCase):
         # 10 emails creating 10 contacts: 39 queries alone, 40 when
         # natero_mail_trigger is installed too (as in the integration suite);
         # one of them reads the users' allowed companies (issue 10 item 5).
-        with self.assertQueryCount(40):
+        # Odoo 19.0 takes two more (42) for the same work: pinned per series.
+        with self.assertQueryCount(compat.by_series(40, 42)):
             self.env["natero.mail.log"]._process_pending()
         logs = self.env["natero.mail.log"].search([("subject", "like", "Batch %")])
         self.assertEqual(set(logs.mapped("state")), {"logged"})

@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
+from .. import compat
 from ..tools import addresses
 from .common import MAIL, NateroLogCase
 
@@ -416,7 +417,9 @@ class TestAccess(NateroLogCase):
                     "name": "Bob portal",
                     "login": "bob.portal",
                     "partner_id": self.bob.id,
-                    "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+                    compat.USER_GROUPS: [
+                        (6, 0, [self.env.ref("base.group_portal").id])
+                    ],
                 }
             )
         )

@@ -2,6 +2,7 @@
 from . import (
     res_company,
     res_config_settings,
+    res_groups,
     res_partner,
     natero_usage_event,
     natero_trigger_api_key,

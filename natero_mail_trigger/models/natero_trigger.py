@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
 from odoo.tools import email_normalize, formataddr
 
+from .. import compat
+from ..compat import expression
 from ..tools import schedule
 from .natero_trigger_links import UNSUBSCRIBE_PLACEHOLDER
 from .natero_trigger_send import ATTEMPTED_STATES
@@ -25,6 +26,7 @@ DEFAULT_BODY = f"""<div>
 </div>"""
 
 
+@compat.sql_constraints
 class NateroTrigger(models.Model):
     """An automated customer-success email (SPEC T2-T6).
 

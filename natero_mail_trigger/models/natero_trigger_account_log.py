@@ -4,10 +4,12 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .. import compat
 from ..tools import tracking
 from .natero_trigger_send import _check_engine
 
 
+@compat.sql_constraints
 class NateroTriggerAccountLog(models.Model):
     """A triggered email logged on an account's chatter (SPEC T8).
 

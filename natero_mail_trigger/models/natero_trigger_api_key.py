@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
+from .. import compat
 from ..tools import tokens
 
 _logger = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ RATE_WINDOW_SECONDS = 60
 RATE_TRIES = 5
 
 
+@compat.sql_constraints
 class NateroTriggerApiKey(models.Model):
     """API key of one integration sending usage events (SPEC T1).
 

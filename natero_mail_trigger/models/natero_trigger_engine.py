@@ -9,9 +9,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.osv import expression
 from odoo.tools import SQL, formataddr
 
+from .. import compat
+from ..compat import expression
 from ..tools import controls, schedule
 from .natero_trigger_send import COUNTED_STATES, engine
 
@@ -103,7 +104,7 @@ class NateroTriggerEngine(models.AbstractModel):
     def _cron_process(self, batch_size=SEND_BATCH_SIZE):
         """Frequent cron: send due lists, generate due lists, send those due at
         once. At most ``batch_size`` emails per call; the cron runs again at once
-        while some remain (``ir.cron._notify_progress``)."""
+        while some remain (``compat.cron_progress``)."""
         now = fields.Datetime.now()
         due = self._lock_due(now)
         sent, remaining = due._due_to_send(now)._run_send(now, batch_size)
@@ -116,7 +117,7 @@ class NateroTriggerEngine(models.AbstractModel):
                 now, batch_size - sent
             )
             sent, remaining = sent + more, remaining + remaining_now
-        self.env["ir.cron"]._notify_progress(done=sent, remaining=remaining)
+        compat.cron_progress(self.env, processed=sent, remaining=remaining)
         _logger.info(
             "Email triggers cron: %s due, %s generated (%s recipients), %s emails "
             "queued, %s remaining",

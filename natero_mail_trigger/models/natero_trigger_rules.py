@@ -5,8 +5,9 @@ checked as the acting user when saved, and the recipient domain they make.
 
 from odoo import models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
 
+from .. import compat
+from ..compat import expression
 from ..tools import rules
 
 # the rules, domains on contacts written as data (tools/rules.py)
@@ -115,7 +116,7 @@ class NateroTriggerRules(models.AbstractModel):
         names = {"field": name, "model": model._description}
         if field is None:
             message = self.env._("%(field)s is not a field of %(model)s.", **names)
-        elif not field.is_accessible(model.env):
+        elif not compat.field_is_readable(model, field):
             message = self.env._(
                 "you may not read the field %(field)s of %(model)s.", **names
             )

@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .. import compat
 from ..tools import tracking
 
 # T4-T6 states of one recipient of one trigger on one local day
@@ -53,6 +54,7 @@ def _check_engine(records):
         )
 
 
+@compat.sql_constraints
 class NateroTriggerSend(models.Model):
     """One recipient of one trigger on one local day (SPEC T4, T6).
 

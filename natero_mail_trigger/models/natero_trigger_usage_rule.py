@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from .. import compat
+
 OPERATORS = [
     (">=", "at least"),
     (">", "more than"),
@@ -11,6 +13,7 @@ OPERATORS = [
 ]
 
 
+@compat.sql_constraints
 class NateroTriggerUsageRule(models.Model):
     """A usage condition of a trigger: "count of event X in the last N days"
     compared with a number (SPEC T1, T3). All rules of a trigger must hold."""

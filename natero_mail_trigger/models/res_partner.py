@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 from odoo.tools import SQL
+
+from ..compat import expression
 
 LIFECYCLE_STAGES = [
     ("trial", "Trial"),
@@ -55,7 +56,9 @@ class ResPartner(models.Model):
     natero_crm_contact = fields.Boolean(
         string="CRM contact", help="Is a contact of the account in the CRM."
     )
-    natero_role = fields.Char(string="Role", help="Role in the product, e.g. admin.")
+    natero_role = fields.Char(
+        string="Product role", help="Role in the product, e.g. admin."
+    )
     natero_signup_date = fields.Date(string="Signup date", index=True)
     natero_last_login = fields.Datetime(string="Last login", index=True)
     # metrics usable in rules (searchable, computed on the fly)

@@ -11,6 +11,8 @@ from odoo.tools import mute_logger
 from odoo.addons.natero_mail_trigger.controllers.usage import MAX_BODY_BYTES
 from odoo.addons.natero_mail_trigger.models.natero_trigger_send import engine
 
+from .. import compat
+
 USAGE_LOGGER = "odoo.addons.natero_mail_trigger.controllers.usage"
 
 
@@ -66,20 +68,22 @@ class TestTriggerHttpSecurity(HttpCase):
         connection = http.client.HTTPConnection(
             "127.0.0.1", int(self.base_url().rsplit(":", 1)[1]), timeout=5
         )
-        try:
-            connection.putrequest("POST", self.url)
-            for name, value in (
-                ("Content-Type", "application/json"),
-                ("Authorization", f"Bearer {self.key}"),
-                ("Content-Length", str(MAX_BODY_BYTES + 1)),
-            ):
-                connection.putheader(name, value)
-            connection.endheaders(b'{"events": [')
-            response = connection.getresponse()
-            self.assertEqual(response.status, 413)
-            self.assertEqual(json.loads(response.read())["error"], "too_large")
-        finally:
-            connection.close()
+        with compat.test_request_cookie(self) as cookie:
+            try:
+                connection.putrequest("POST", self.url)
+                for name, value in (
+                    ("Content-Type", "application/json"),
+                    ("Authorization", f"Bearer {self.key}"),
+                    ("Content-Length", str(MAX_BODY_BYTES + 1)),
+                    *([("Cookie", cookie)] if cookie else []),
+                ):
+                    connection.putheader(name, value)
+                connection.endheaders(b'{"events": [')
+                response = connection.getresponse()
+                self.assertEqual(response.status, 413)
+                self.assertEqual(json.loads(response.read())["error"], "too_large")
+            finally:
+                connection.close()
         # a real body over the limit
         response = self.post(b" " * (MAX_BODY_BYTES + 1), key=self.key)
         self.assertEqual(response.status_code, 413)

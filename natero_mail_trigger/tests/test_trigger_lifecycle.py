@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .. import compat
 from .common import TriggerCommon
 
 
@@ -40,8 +41,15 @@ class TestTriggerLifecycle(TriggerCommon):
         self.assertEqual(self._new_mails.email_to, self.owner.email_formatted)
         self.assertFalse(self._new_mails.natero_trigger_send_id)
 
-    @mute_logger("odoo.addons.mail.models.mail_render_mixin")
+    @mute_logger(
+        "odoo.addons.mail.models.mail_render_mixin",
+        "odoo.addons.mail.models.mail_template",  # 19.0: checked at save
+    )
     def test_preview_shows_template_errors(self):
+        if compat.TEMPLATE_CHECKED_AT_SAVE:  # 19.0: the template is refused
+            with self.assertRaises(ValidationError):
+                self.make_trigger(subject="{{ object.no_such_field }}")
+            return
         trigger = self.make_trigger(subject="{{ object.no_such_field }}")
         wizard = self.env["natero.trigger.preview"].create(
             {"trigger_id": trigger.id, "partner_id": self.user_1.id}

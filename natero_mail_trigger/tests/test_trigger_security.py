@@ -5,11 +5,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .. import compat
 from .common import TriggerCommon
 
 # issue 10, item 1: the user rule a trigger user saved to become an administrator
 ADMIN_PAYLOAD = (
-    "[('id','=', user.sudo().write({'groups_id':"
+    "[('id','=', user.sudo().write({'" + compat.USER_GROUPS + "':"
     "[(4, user.env.ref('base.group_system').id)]}) and 0)]"
 )
 # issue 10, item 4: template code reading the database secret

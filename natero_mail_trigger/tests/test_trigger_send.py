@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import ast
 from datetime import date
-from unittest.mock import patch
+from unittest.mock import ANY, patch
 
 from freezegun import freeze_time
 
@@ -9,8 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.base.models.ir_mail_server import IrMailServer
-
+from .. import compat
 from .common import TriggerCommon
 
 DAY_1 = date(2025, 1, 6)
@@ -112,7 +111,7 @@ class TestTriggerSend(TriggerCommon):
         self.assertIn("Hi User 1", mail.body_html)
         # the mail queue then sends it with the headers, and the row is sent
         with self.mock_mail_gateway():
-            self.env["mail.mail"].sudo().process_email_queue(ids=mails.ids)
+            compat.process_email_queue(mails.sudo())
         self.assertEqual(set(self.sends(trigger).mapped("state")), {"sent"})
         self.assertTrue(row.sent_at)
         built = [m for m in self._mails if m["email_to"] == [mail.email_to]]
@@ -190,25 +189,34 @@ class TestTriggerSend(TriggerCommon):
         trigger = self.generate()
         with self.capture_mails():
             with patch.object(
-                type(self.env["ir.cron"]), "_notify_progress"
+                compat, "cron_progress", wraps=compat.cron_progress
             ) as progress:
                 with freeze_time("2025-01-06 09:00:00"):
                     self.Trigger._cron_process(batch_size=2)
-                progress.assert_called_with(done=2, remaining=1)
+                progress.assert_called_with(ANY, processed=2, remaining=1)
                 self.assertTrue(trigger.next_send_at)
                 with freeze_time("2025-01-06 09:00:30"):
                     self.Trigger._cron_process(batch_size=2)
-                progress.assert_called_with(done=1, remaining=0)
+                progress.assert_called_with(ANY, processed=1, remaining=0)
         self.assertFalse(trigger.next_send_at)
         self.assertEqual(set(self.sends(trigger).mapped("state")), {"queued"})
+
+    def test_bcc_reaches_the_smtp_server(self):
+        """T5: the trigger's BCC is an SMTP recipient of every email (19.0
+        sends only to the recipients it validated: compat 16)."""
+        self.generate(email_bcc="archive@test.example.com")
+        mails = self.send()
+        with self.mock_smtplib_connection():
+            mails.sudo().send()
+        self.assertEqual(len(self.emails), 3)
+        for email in self.emails:
+            self.assertIn("archive@test.example.com", email["smtp_to_list"])
 
     @mute_logger("odoo.addons.mail.models.mail_mail")
     def test_smtp_failure_marks_send_failed(self):
         trigger = self.generate()
         mails = self.send()
-        with patch.object(
-            IrMailServer, "send_email", side_effect=Exception("SMTP down")
-        ):
+        with compat.smtp_failing(Exception("SMTP down")):
             mails.sudo().send()
         rows = self.sends(trigger)
         self.assertEqual(set(rows.mapped("state")), {"failed"})

@@ -66,6 +66,8 @@ def smtp(cfg):
 
 
 def _user(odoo, name, email, groups):
+    # the field is groups_id on 18.0, group_ids on 19.0
+    fields = odoo.call("res.users", "fields_get", ["group_ids"], attributes=["type"])
     return odoo.create(
         "res.users",
         {
@@ -73,7 +75,7 @@ def _user(odoo, name, email, groups):
             "login": email,
             "email": email,
             "tz": "Europe/Brussels",
-            "groups_id": [(6, 0, groups)],
+            "group_ids" if fields else "groups_id": [(6, 0, groups)],
         },
         context={"no_reset_password": True},
     )

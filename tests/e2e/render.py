@@ -67,7 +67,15 @@ def main(odoo_dir):
             (target / source.name).write_text(render(source.read_text(), vals))
     bin_dir = cfg.state / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    mailgate = Path(odoo_dir, "odoo/addons/mail/static/scripts/odoo-mailgate.py")
+    # 18.0 here has every addon under odoo/addons, 19.0's official layout mail
+    # under addons/
+    mailgate = next(
+        path
+        for top in ("odoo/addons", "addons")
+        if (
+            path := Path(odoo_dir, top, "mail/static/scripts/odoo-mailgate.py")
+        ).is_file()
+    )
     shutil.copyfile(mailgate, bin_dir / "odoo-mailgate.py")
     shutil.copyfile(HERE / "mailgate3.py", bin_dir / "odoo-mailgate3.py")
     for script in bin_dir.iterdir():

@@ -1,6 +1,7 @@
 """setup/: Odoo trees of both series are found, a bad one is refused with a
 message that says what to fix, and test results are counted from JUnit XML."""
 
+import ast
 import importlib.util
 import os
 import re
@@ -402,3 +403,43 @@ def test_prettier_check_fails_loudly_without_node(tmp_path):
     assert "rc=1 why=node and npm are needed for prettier" in result.stdout, (
         result.stdout + result.stderr
     )
+
+
+def load_stage_addon():
+    spec = importlib.util.spec_from_file_location(
+        "stage_addon", REPO / "setup" / "stage_addon.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("series", ["18.0", "19.0"])
+def test_manifests_are_three_part_and_staged_per_series(series):
+    """Odoo prefixes x.y.z with the running series; the wheel of each series
+    is built from a copy whose manifest says <series>.x.y.z."""
+    stage_addon = load_stage_addon()
+    for addon in ("natero_mail_log", "natero_mail_trigger"):
+        text = (REPO / addon / "__manifest__.py").read_text()
+        version = ast.literal_eval(text)["version"]
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
+        staged = stage_addon.series_manifest(text, series)
+        assert f'"version": "{series}.{version}"' in staged
+        assert staged.replace(f"{series}.{version}", version) == text
+
+
+def test_staging_refuses_a_version_with_a_series():
+    stage_addon = load_stage_addon()
+    with pytest.raises(ValueError, match="expected x.y.z"):
+        stage_addon.series_manifest('{"name": "x", "version": "18.0.1.0.0"}', "19.0")
+
+
+def test_staged_copy_outside_git(tmp_path):
+    stage_addon = load_stage_addon()
+    addon = tmp_path / "src" / "my_addon"
+    (addon / "models").mkdir(parents=True)
+    (addon / "__manifest__.py").write_text('{"name": "A", "version": "2.3.4"}\n')
+    (addon / "models" / "a.py").write_text("x = 1\n")
+    staged = stage_addon.stage(addon, "19.0", tmp_path / "out")
+    assert (staged / "models" / "a.py").read_text() == "x = 1\n"
+    assert '"19.0.2.3.4"' in (staged / "__manifest__.py").read_text()
