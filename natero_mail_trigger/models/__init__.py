@@ -12,6 +12,7 @@ from . import (
     natero_trigger_account_log,
     link_tracker_click,
     mail_mail,
+    natero_trigger_mailer,
     mail_template,
     mail_thread,
 )
