@@ -193,15 +193,18 @@ class NateroTriggerMailer(models.AbstractModel):
         and whether the server refused the session (the rest waits)."""
         sent = 0
         waiting = False
-        for server_id, alias_domain_id, smtp_from, ids in (
-            mails._split_by_mail_configuration()
-        ):
+        for (
+            server_id,
+            alias_domain_id,
+            smtp_from,
+            ids,
+        ) in mails._split_by_mail_configuration():
             batch = mails.browse(ids)
             try:
                 session = self.env["ir.mail_server"].connect(
                     mail_server_id=server_id, smtp_from=smtp_from
                 )
-            except Exception as exc:  # noqa: BLE001 - any: the batch waits
+            except Exception as exc:  # any error: the batch waits
                 outcome = smtp.session_outcome(exc)
                 self._wait(batch, outcome, raise_exception, count=False)
                 waiting = True
@@ -226,7 +229,7 @@ class NateroTriggerMailer(models.AbstractModel):
             return
         try:
             session.quit()
-        except Exception:  # noqa: BLE001 - a dead session is closed anyway
+        except Exception:  # a dead session is closed anyway
             session.close()
 
     def _deliver(self, mails, session, alias_domain_id, mail_server):
@@ -293,7 +296,7 @@ class NateroTriggerMailer(models.AbstractModel):
             result = (failure_type, reason)
         except MemoryError:
             raise
-        except Exception as error:  # noqa: BLE001 - classified, never lost
+        except Exception as error:  # classified, never lost
             result = smtp.classify(error) or (
                 "unknown",
                 tools.exception_to_unicode(error),

@@ -14,6 +14,7 @@ from .common import TriggerCommon
 from .smtp_server import SmtpServer
 
 SEND_AT = "2025-01-06 09:00:00"
+MAILER_LOGGER = "odoo.addons.natero_mail_trigger.models.natero_trigger_mailer"
 
 
 @tagged("post_install", "-at_install")
@@ -105,7 +106,9 @@ class TestTriggerSmtp(TriggerCommon):
         for envelope, message in zip(
             self.server.messages, self.server.parsed(), strict=True
         ):
-            row = self.rows.filtered(lambda r, m=message: r.message_id == m["Message-Id"])
+            row = self.rows.filtered(
+                lambda r, m=message: r.message_id == m["Message-Id"]
+            )
             url = self.trigger._get_unsubscribe_url(row)
             self.assertEqual(envelope["from"], f"<{bounce}>")  # Return-Path
             self.assertEqual(envelope["rcpt"], [f"<{row.email}>"])
@@ -122,15 +125,13 @@ class TestTriggerSmtp(TriggerCommon):
     def test_odoo_path_when_batching_is_off(self):
         """``natero_mail_trigger.batch_send = 0``: Odoo's per-email path,
         same messages."""
-        self.env["ir.config_parameter"].set_param(
-            "natero_mail_trigger.batch_send", "0"
-        )
+        self.env["ir.config_parameter"].set_param("natero_mail_trigger.batch_send", "0")
         with self.real_smtp():
             self.mails.send()
         self.assertEqual(len(self.server.messages), 6)
         self.assertEqual(set(self.rows.mapped("state")), {"sent"})
 
-    @mute_logger("odoo.addons.natero_mail_trigger.models.natero_trigger_mailer")
+    @mute_logger(MAILER_LOGGER, "odoo.addons.base.models.ir_mail_server")
     def test_4xx_waits_then_sends_once(self):
         """451 on every DATA: nothing sent, nothing failed, retried later."""
         self.server.replies = {"data": lambda n, a: "451 4.3.0 try again later"}
@@ -147,7 +148,7 @@ class TestTriggerSmtp(TriggerCommon):
         self.assertEqual(set(self.received_per_message_id().values()), {1})
         self.assertEqual(len(self.server.messages), 6)
 
-    @mute_logger("odoo.addons.natero_mail_trigger.models.natero_trigger_mailer")
+    @mute_logger(MAILER_LOGGER, "odoo.addons.base.models.ir_mail_server")
     def test_5xx_fails_only_that_send(self):
         victim = self.user_2.email
         self.server.replies = {
@@ -168,7 +169,7 @@ class TestTriggerSmtp(TriggerCommon):
         self.assertEqual(mail.natero_trigger_send_id, failed)
         self.assertEqual(mail.state, "exception")
 
-    @mute_logger("odoo.addons.natero_mail_trigger.models.natero_trigger_mailer")
+    @mute_logger(MAILER_LOGGER, "odoo.addons.base.models.ir_mail_server")
     def test_server_down_then_back(self):
         """Connection refused: the emails wait, untouched; once the server is
         back they go out, once each."""
@@ -189,7 +190,7 @@ class TestTriggerSmtp(TriggerCommon):
         self.assertEqual(set(self.rows.mapped("state")), {"sent"})
         self.assertEqual(set(self.received_per_message_id().values()), {1})
 
-    @mute_logger("odoo.addons.natero_mail_trigger.models.natero_trigger_mailer")
+    @mute_logger(MAILER_LOGGER, "odoo.addons.base.models.ir_mail_server")
     def test_421_in_the_middle_keeps_what_was_sent(self):
         """The server closes the session after two emails (421): those two
         are sent, the rest waits untouched and goes out once on the retry."""
@@ -230,7 +231,7 @@ class TestTriggerSmtp(TriggerCommon):
     def test_retry_time_passes_for_scheduled_mails(self):
         """A 4xx'd email is not picked before its retry time."""
         self.server.replies = {"data": lambda n, a: "452 4.3.1 insufficient storage"}
-        with mute_logger("odoo.addons.natero_mail_trigger.models.natero_trigger_mailer"):
+        with mute_logger(MAILER_LOGGER):
             self.cron_send()
         send_at = fields.Datetime.to_datetime(SEND_AT)
         self.assertTrue(

@@ -18,7 +18,7 @@ def wrapped(error):
     """``error`` as Odoo's ``send_email`` raises it: wrapped, in context."""
     try:
         raise error
-    except Exception:  # noqa: BLE001
+    except Exception:  # as Odoo catches it
         try:
             raise MailDeliveryException("Mail Delivery Failed", "...")
         except MailDeliveryException as outer:
