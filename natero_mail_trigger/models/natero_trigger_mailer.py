@@ -82,6 +82,8 @@ class NateroTriggerMailer(models.AbstractModel):
         after each; the cron calls again at once while emails remain. Lanes
         (this cron's copies, on any Odoo server) share the queue through
         ``SKIP LOCKED``."""
+        if not self._is_enabled():
+            return 0  # Odoo's mail queue sends them, its own way
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         batch_size = self._get_int_param(BATCH_PARAM, SEND_BATCH_SIZE)
         done = 0
