@@ -37,17 +37,33 @@ class MailMail(models.Model):
             self.env["natero.trigger.mailer"]._trigger_lanes()
         return mails
 
+    @api.model
+    def process_email_queue(self, ids=None, batch_size=1000):
+        """Odoo's mail queue cron leaves the trigger emails to the sending
+        lanes of ``natero.trigger.mailer`` (one batch per cron call, committed
+        by ir.cron); emails asked for by id are sent (``send``)."""
+        queue = self
+        if ids is None and self.env["natero.trigger.mailer"]._is_enabled():
+            queue = self.with_context(
+                filters=[
+                    *(self.env.context.get("filters") or []),
+                    ("natero_trigger_send_id", "=", False),
+                ]
+            )
+        return super(MailMail, queue).process_email_queue(
+            ids=ids, batch_size=batch_size
+        )
+
     def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
         """T6: trigger emails leave in batches over one SMTP session
-        (``natero.trigger.mailer``); other emails go Odoo's way."""
+        (``natero.trigger.mailer``), in this transaction; other emails go
+        Odoo's way."""
         Mailer = self.env["natero.trigger.mailer"]
         trigger_mails = self.browse()
         if self.ids and Mailer._is_enabled():
             trigger_mails = self.filtered("natero_trigger_send_id")
         if trigger_mails:
-            Mailer._send_mails(
-                trigger_mails, auto_commit=auto_commit, raise_exception=raise_exception
-            )
+            Mailer._send_mails(trigger_mails, raise_exception=raise_exception)
             if post_send_callback:
                 post_send_callback(trigger_mails.ids)
         others = self - trigger_mails

@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import threading
 from datetime import timedelta
 
 from psycopg2 import errors
@@ -22,10 +21,7 @@ ENABLED_PARAM = "natero_mail_trigger.batch_send"
 # twice if the process or the database dies between the server's replies and
 # the commit of their states (Odoo's own path commits after each email)
 SEND_BATCH_SIZE = 200
-# batches per cron call; the cron calls again at once while some remain
-BATCHES_PER_CALL = 5
 RETRY_DELAY = 60
-CLAIM_ATTEMPTS = 3
 LANE_CRONS = (
     "natero_mail_trigger.ir_cron_natero_trigger_send_lane_1",
     "natero_mail_trigger.ir_cron_natero_trigger_send_lane_2",
@@ -40,10 +36,12 @@ class NateroTriggerMailer(models.AbstractModel):
     differs from Odoo's per-email path (``mail.mail._send``: about 20 queries
     and a commit per email):
 
-    - a batch is claimed with ``FOR UPDATE SKIP LOCKED`` on the emails and their
-      send rows, so several cron workers or Odoo servers ("lanes") send
-      disjoint batches, and a bounce or a click on a send row of the batch
-      waits for the batch's commit instead of breaking it;
+    - the sending lanes (crons, one batch per call, committed by ir.cron) claim
+      a batch with ``FOR UPDATE SKIP LOCKED`` on the emails and their send
+      rows, so several cron workers or Odoo servers send disjoint batches, and
+      a bounce or a click on a send row of the batch waits for the batch's
+      commit instead of breaking it; Odoo's mail queue leaves them to the
+      lanes;
     - one SMTP session per batch (``ir.mail_server.connect`` once, then
       ``build_email`` and ``send_email`` per email, Odoo's own);
     - the states are written after the batch in a few queries: the emails
@@ -78,26 +76,18 @@ class NateroTriggerMailer(models.AbstractModel):
 
     @api.model
     def _cron_send(self):
-        """A sending lane: send queued trigger emails in batches, committing
-        after each; the cron calls again at once while emails remain. Lanes
-        (this cron's copies, on any Odoo server) share the queue through
-        ``SKIP LOCKED``."""
+        """A sending lane: send one batch of queued trigger emails; ir.cron
+        commits it and calls again at once while emails remain. Lanes (this
+        cron's copies, on any Odoo server) share the queue through ``SKIP
+        LOCKED``."""
         if not self._is_enabled():
             return 0  # Odoo's mail queue sends them, its own way
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
         batch_size = self._get_int_param(BATCH_PARAM, SEND_BATCH_SIZE)
-        done = 0
-        for _batch in range(BATCHES_PER_CALL):
-            mails = self._claim(batch_size, auto_commit=auto_commit)
-            if not mails:
-                break
-            sent, waiting = self._send_claimed(mails)
-            done += sent
-            if auto_commit:
-                self.env.cr.commit()
-            if waiting:
-                break  # the server refuses for now: the retry is scheduled
-        remaining = self._count_due() if done else 0
+        mails = self._claim(batch_size)
+        done, waiting = self._send_claimed(mails) if mails else (0, False)
+        # when the server refuses, nothing remains for now: the retry is
+        # scheduled (the lanes are woken up later)
+        remaining = self._count_due() if done and not waiting else 0
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return done
 
@@ -131,30 +121,26 @@ class NateroTriggerMailer(models.AbstractModel):
         )
 
     @api.model
-    def _claim(self, limit, mail_ids=None, auto_commit=False):
+    def _claim(self, limit, mail_ids=None):
         """Lock up to ``limit`` due trigger emails (of ``mail_ids`` if given).
 
-        With ``auto_commit`` (a cron's batch loop) the claim starts a fresh
-        transaction, and a serialization failure (another lane committed
-        those rows after this snapshot) is retried: nothing was sent yet.
+        A serialization failure (another lane committed some of those rows
+        after this transaction's snapshot) takes nothing this time: nothing was
+        sent yet, and the lanes are woken up to try again in a new
+        transaction.
         """
         Mail = self.env["mail.mail"].sudo()
         Mail.flush_model(["state", "scheduled_date", "natero_trigger_send_id"])
-        for attempt in range(1, CLAIM_ATTEMPTS + 1):
-            if auto_commit:
-                self.env.cr.commit()
-            try:
+        try:
+            with self.env.cr.savepoint():
                 rows = self.env.execute_query(
                     self._get_due_mails_query(limit, mail_ids)
                 )
-            except errors.SerializationFailure:
-                if not auto_commit or attempt == CLAIM_ATTEMPTS:
-                    raise
-                self.env.cr.rollback()
-                self.env.invalidate_all()
-                continue
-            return Mail.browse([row[0] for row in rows])
-        return Mail
+        except errors.SerializationFailure:
+            _logger.info("Email triggers: emails taken by another lane, retrying")
+            self._trigger_lanes()
+            return Mail
+        return Mail.browse([row[0] for row in rows])
 
     @api.model
     def _count_due(self):
@@ -172,20 +158,18 @@ class NateroTriggerMailer(models.AbstractModel):
     # ----------------------------------------------------------------- sending
 
     @api.model
-    def _send_mails(self, mails, auto_commit=False, raise_exception=False):
-        """Send the trigger emails ``mails`` (``mail.mail.send``'s hook): in
-        batches, each claimed, sent over one session and recorded, committed
-        after each batch when ``auto_commit``."""
+    def _send_mails(self, mails, raise_exception=False):
+        """Send the trigger emails ``mails`` now (``mail.mail.send``'s hook,
+        e.g. a user's "Send Now"), in the current transaction: in batches,
+        each claimed, sent over one session and recorded."""
         batch_size = self._get_int_param(BATCH_PARAM, SEND_BATCH_SIZE)
         sent = 0
         for chunk in smtp.chunks(mails.ids, batch_size):
-            claimed = self._claim(len(chunk), chunk, auto_commit=auto_commit)
+            claimed = self._claim(len(chunk), chunk)
             if not claimed:
                 continue
             done, waiting = self._send_claimed(claimed, raise_exception)
             sent += done
-            if auto_commit:
-                self.env.cr.commit()
             if waiting:
                 break
         return sent
@@ -392,4 +376,3 @@ class NateroTriggerMailer(models.AbstractModel):
         base = self._get_int_param(RETRY_PARAM, RETRY_DELAY)
         at = fields.Datetime.now() + timedelta(seconds=base)
         self._trigger_lanes(at=at)
-        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger(at=at)

@@ -246,14 +246,21 @@ class TestTriggerConcurrency(TransactionCase):
         """Two workers at the generate time: A generates (and queues) the
         list; B, at the same time, skips the trigger A holds; after A's
         commit B finds nothing due. One row and one email per user."""
-        with self.worker() as cr:
-            env = self.env_of(cr)
+        with self.worker() as cr_setup:
+            env = self.env_of(cr_setup)
             env["natero.trigger.send"].browse(self.send_ids).unlink()
             now = fields.Datetime.now()
             trigger = env["natero.trigger"].browse(self.trigger_id)
             # generated and sent at once: both times at 00:00 of the UTC day
             trigger.user_id.tz = "UTC"
-            trigger.write({"generate_time": 0.0, "send_time": 0.0})
+            trigger.write(
+                {
+                    "generate_time": 0.0,
+                    "send_time": 0.0,
+                    # this test's users only, whatever else the database holds
+                    "user_domain": repr([("id", "in", self.partner_ids)]),
+                }
+            )
             trigger.write(
                 {
                     "pending_day": False,
@@ -262,7 +269,7 @@ class TestTriggerConcurrency(TransactionCase):
                     "next_generate_at": now - timedelta(minutes=1),
                 }
             )
-            cr.commit()
+            cr_setup.commit()
         with self.worker() as cr_a, self.worker() as cr_b:
             sent_a = self.env_of(cr_a)["natero.trigger"]._cron_process()
             self.assertEqual(self.env_of(cr_b)["natero.trigger"]._cron_process(), 0)
@@ -294,8 +301,8 @@ class TestTriggerConcurrency(TransactionCase):
         third; every email reaches the server once and every row is sent."""
         server = SmtpServer().start()
         self.addCleanup(server.stop)
-        with self.worker() as cr:
-            env = self.env_of(cr)
+        with self.worker() as cr_setup:
+            env = self.env_of(cr_setup)
             env["natero.trigger"]._cron_process()  # queue the 3 emails
             mail_server = env["ir.mail_server"].create(
                 {
@@ -310,7 +317,7 @@ class TestTriggerConcurrency(TransactionCase):
             )
             mails.write({"mail_server_id": mail_server.id})
             self.assertEqual(len(mails), self.USERS)
-            cr.commit()
+            cr_setup.commit()
             self.addCleanup(self._delete_mail_server, mail_server.id)
         with (
             patch.object(modules.module, "current_test", False),
