@@ -149,6 +149,23 @@ def populate(env, users):
     cr.commit()
 
 
+def clean_up(env):
+    """Leftovers of an interrupted run: its triggers stop, its unsent emails
+    go (they would be sent during the next measure)."""
+    cr = env.cr
+    cr.execute(
+        """DELETE FROM mail_mail m USING natero_trigger_send s, natero_trigger t
+            WHERE s.id = m.natero_trigger_send_id AND t.id = s.trigger_id
+              AND t.name LIKE 'Servers bench %%' AND m.state != 'sent'"""
+    )
+    cr.execute(
+        """UPDATE natero_trigger SET state = 'inactive', next_send_at = NULL,
+                  next_generate_at = NULL
+            WHERE name LIKE 'Servers bench %%' AND state = 'active'"""
+    )
+    cr.commit()
+
+
 def make_trigger(env, label, server_id):
     """A trigger due now for every ``Servers user``: generated and sent at
     once (generate and send times 00:00 UTC, today's list)."""
@@ -366,6 +383,7 @@ def main():
         if kind == "sink" and why:
             print(f"SMTP: a sink in this script, not Postfix ({why})")
         populate(env, args.users)
+        clean_up(env)
         env["ir.config_parameter"].set_param("natero_mail_trigger.batch_send", "1")
         server = env["ir.mail_server"].create(
             {
