@@ -2,6 +2,7 @@
 import logging
 from datetime import timedelta
 
+import psycopg2
 from psycopg2 import errors
 
 from odoo import api, fields, models, tools
@@ -280,7 +281,9 @@ class NateroTriggerMailer(models.AbstractModel):
             }.get(code, "unknown")
             reason = str(error.args[1]) if len(error.args) > 1 else str(code)
             result = (failure_type, reason)
-        except MemoryError:
+        except (MemoryError, psycopg2.Error):
+            # the transaction or the process is in trouble: nothing of this
+            # batch is recorded, as in mail.mail._send
             raise
         except Exception as error:  # classified, never lost
             result = smtp.classify(error) or (
