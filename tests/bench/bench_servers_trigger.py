@@ -166,9 +166,15 @@ def clean_up(env):
     cr.commit()
 
 
-def make_trigger(env, label, server_id):
-    """A trigger due now for every ``Servers user``: generated and sent at
-    once (generate and send times 00:00 UTC, today's list)."""
+def make_trigger(env, label, server_id, users):
+    """A trigger due now for the first ``users`` ``Servers user``: generated
+    and sent at once (generate and send times 00:00 UTC, today's list)."""
+    env.cr.execute(
+        """SELECT max(id) FROM (SELECT id FROM res_partner WHERE name LIKE %s
+                                 ORDER BY id LIMIT %s) first""",
+        [f"{PREFIX} %", users],
+    )
+    last_id = env.cr.fetchone()[0]
     owner = env.ref("base.user_admin")
     owner.tz = "UTC"
     trigger = env["natero.trigger"].create(
@@ -181,7 +187,9 @@ def make_trigger(env, label, server_id):
             '<a href="https://product.example.com/docs">the guide</a>. '
             '<a t-att-href="unsubscribe_url">Unsubscribe</a></p>',
             "include_product_users": True,
-            "user_domain": f"[('name', '=like', '{PREFIX} %')]",
+            "user_domain": repr(
+                [("name", "=like", f"{PREFIX} %"), ("id", "<=", last_id)]
+            ),
             "generate_time": 0.0,
             "send_time": 0.0,
             "retrigger_delay_days": 0,
@@ -291,12 +299,15 @@ def tally(cr, trigger_id):
 def run(env, count, args, odoo_args, kind, server_record):
     cr = env.cr
     label = f"n{count}-{int(time.time())}"
-    expected = env["res.partner"].search_count([("name", "=like", f"{PREFIX} %")])
+    expected = min(
+        args.users,
+        env["res.partner"].search_count([("name", "=like", f"{PREFIX} %")]),
+    )
     with smtp_server(kind, args.smtp_port) as smtp:
         procs = start_servers(count, cr.dbname, odoo_args, args, label)
         try:
             wait_for_cron_workers(env)
-            trigger = make_trigger(env, label, server_record)
+            trigger = make_trigger(env, label, server_record, args.users)
             env.ref("natero_mail_trigger.ir_cron_natero_trigger_process")._trigger()
             cr.commit()
             start = time.perf_counter()
