@@ -55,6 +55,10 @@ Differences handled here:
     To, Cc and Bcc; 19.0 only to those ``_prepare_outgoing_list`` validated
     (``email_to_normalized``: To and Cc), so a Bcc header's addresses are
     dropped: ``VALIDATED_RECIPIENTS``, and ``models/mail_mail.py`` adds them.
+17. Opening an SMTP session: ``ir.mail_server.connect`` (18.0) is
+    ``_connect__`` (19.0): ``mail_server_connect``.
+18. Building a message: ``ir.mail_server.build_email`` (18.0) is
+    ``_build_email__`` (19.0): ``build_email``.
 """
 
 from contextlib import ExitStack, contextmanager
@@ -236,3 +240,18 @@ if IS_19:
 
 else:
     from odoo.osv import expression  # noqa: F401 (18.0: the module itself)
+
+
+def mail_server_connect(mail_server_model, **kwargs):
+    """17. An SMTP session of ``ir.mail_server`` (``connect``'s arguments)."""
+    if IS_19:
+        return mail_server_model._connect__(**kwargs)
+    return mail_server_model.connect(**kwargs)
+
+
+def build_email(mail_server_model, **kwargs):
+    """18. An email message built by ``ir.mail_server`` (``build_email``'s
+    arguments)."""
+    if IS_19:
+        return mail_server_model._build_email__(**kwargs)
+    return mail_server_model.build_email(**kwargs)

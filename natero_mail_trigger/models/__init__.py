@@ -17,5 +17,6 @@ from . import (
     natero_trigger_account_log,
     link_tracker_click,
     mail_mail,
+    natero_trigger_mailer,
     mail_thread,
 )

@@ -5,6 +5,7 @@ from . import (
     test_trigger_lifecycle,
     test_trigger_schedule,
     test_trigger_send,
+    test_trigger_smtp,
     test_trigger_http,
     test_trigger_concurrency,
     test_trigger_tracking,

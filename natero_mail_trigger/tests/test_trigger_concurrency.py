@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from psycopg2 import errors
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api, fields, modules
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
@@ -17,6 +17,8 @@ from odoo.addons.natero_mail_trigger.models.natero_trigger_engine import (
 )
 from odoo.addons.natero_mail_trigger.models.natero_trigger_send import engine
 from odoo.addons.natero_mail_trigger.tools import schedule
+
+from .smtp_server import SmtpServer
 
 
 @tagged("post_install", "-at_install")
@@ -239,3 +241,108 @@ class TestTriggerConcurrency(TransactionCase):
         states, mails = self.committed_state()
         self.assertEqual(set(states.values()), {"queued"})
         self.assertEqual(mails, dict.fromkeys(self.send_ids, 1))
+
+    # ------------------------------------------------------------ generation
+
+    def test_two_workers_generate_the_list_once(self):
+        """Two workers at the generate time: A generates (and queues) the
+        list; B, at the same time, skips the trigger A holds; after A's
+        commit B finds nothing due. One row and one email per user."""
+        with self.worker() as cr_setup:
+            env = self.env_of(cr_setup)
+            env["natero.trigger.send"].browse(self.send_ids).unlink()
+            now = fields.Datetime.now()
+            trigger = env["natero.trigger"].browse(self.trigger_id)
+            # generated and sent at once: both times at 00:00 of the UTC day
+            trigger.user_id.tz = "UTC"
+            trigger.write(
+                {
+                    "generate_time": 0.0,
+                    "send_time": 0.0,
+                    # this test's users only, whatever else the database holds
+                    "user_domain": repr([("id", "in", self.partner_ids)]),
+                }
+            )
+            trigger.write(
+                {
+                    "pending_day": False,
+                    "last_generate_day": False,
+                    "next_send_at": False,
+                    "next_generate_at": now - timedelta(minutes=1),
+                }
+            )
+            cr_setup.commit()
+        with self.worker() as cr_a, self.worker() as cr_b:
+            sent_a = self.env_of(cr_a)["natero.trigger"]._cron_process()
+            self.assertEqual(self.env_of(cr_b)["natero.trigger"]._cron_process(), 0)
+            cr_b.commit()
+            cr_a.commit()
+            self.assertEqual(self.env_of(cr_b)["natero.trigger"]._cron_process(), 0)
+            cr_b.commit()
+        with self.worker() as cr:
+            env = self.env_of(cr)
+            sends = env["natero.trigger.send"].search(
+                [("trigger_id", "=", self.trigger_id)]
+            )
+            self.send_ids = sends.ids  # for the clean-up
+            self.assertEqual(sorted(sends.partner_id.ids), sorted(self.partner_ids))
+            self.assertEqual(len(sends), self.USERS)
+            mails = env["mail.mail"].search(
+                [("natero_trigger_send_id", "in", sends.ids)]
+            )
+            self.assertEqual(len(mails), self.USERS)
+        # the worker that generated also queued (the list was due at once)
+        self.assertEqual(sent_a, self.USERS)
+
+    # --------------------------------------------------------- sending lanes
+
+    def test_two_sending_lanes_send_each_email_once(self):
+        """Two sending lanes (``natero.trigger.mailer`` crons on two workers)
+        at once, to a real SMTP server: lane A holds two emails (and their
+        send rows) while sending; lane B, at the same time, sends only the
+        third; every email reaches the server once and every row is sent."""
+        server = SmtpServer().start()
+        self.addCleanup(server.stop)
+        with self.worker() as cr_setup:
+            env = self.env_of(cr_setup)
+            env["natero.trigger"]._cron_process()  # queue the 3 emails
+            mail_server = env["ir.mail_server"].create(
+                {
+                    "name": f"lanes {self.trigger_id}",
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": server.port,
+                    "smtp_encryption": "none",
+                }
+            )
+            mails = env["mail.mail"].search(
+                [("natero_trigger_send_id", "in", self.send_ids)]
+            )
+            mails.write({"mail_server_id": mail_server.id})
+            self.assertEqual(len(mails), self.USERS)
+            cr_setup.commit()
+            self.addCleanup(self._delete_mail_server, mail_server.id)
+        with (
+            patch.object(modules.module, "current_test", False),
+            self.worker() as cr_a,
+            self.worker() as cr_b,
+        ):
+            mailer_a = self.env_of(cr_a)["natero.trigger.mailer"]
+            claimed_a = mailer_a._claim(2)
+            self.assertEqual(len(claimed_a), 2)
+            # lane B at the same time: A's emails are skipped, not waited for
+            self.assertEqual(self.env_of(cr_b)["natero.trigger.mailer"]._cron_send(), 1)
+            cr_b.commit()
+            self.assertEqual(mailer_a._send_claimed(claimed_a), (2, False))
+            cr_a.commit()
+            # a lane running again finds nothing left
+            self.assertEqual(self.env_of(cr_b)["natero.trigger.mailer"]._cron_send(), 0)
+        states, __ = self.committed_state()
+        self.assertEqual(set(states.values()), {"sent"})
+        message_ids = [message["Message-Id"] for message in server.parsed()]
+        self.assertEqual(len(message_ids), self.USERS)
+        self.assertEqual(len(set(message_ids)), self.USERS)
+        self.assertEqual(server.sessions, 2)
+
+    def _delete_mail_server(self, server_id):
+        with self.registry.cursor() as cr:
+            self.env_of(cr)["ir.mail_server"].browse(server_id).unlink()

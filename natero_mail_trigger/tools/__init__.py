@@ -5,4 +5,4 @@ They are imported by the addon as ``odoo.addons.natero_mail_trigger.tools`` and 
 the unit tests as a standalone package, so modules here only use relative imports.
 """
 
-from . import controls, export, rules, schedule, tokens, tracking
+from . import controls, export, rules, schedule, smtp, tokens, tracking

@@ -11,9 +11,11 @@ in one transaction that is rolled back at the end:
    tracked links, pixel, account communications), emails per second, with the
    body compiled once per batch and, for comparison, once per email (Odoo's
    default path);
-3. send: the mail queue delivers those emails over SMTP to a local sink on
-   127.0.0.1 (a minimal socket SMTP server in this script, bounded in count
-   and time), emails per second.
+3. send: the mail queue delivers those emails over SMTP to the end-to-end
+   suite's Postfix, private to this run on 127.0.0.1 and discarding what it
+   accepts (``_postfix.py``; ``--smtp sink``: a minimal SMTP server in this
+   script), first a sample through Odoo's per-email path, then the batched
+   sender of trigger emails: emails per second and queries per email.
 
 Prints figures; it is not a test. Run:
     .venv/bin/python tests/bench/bench_trigger.py -d DB -- \\
@@ -22,6 +24,8 @@ The database must have natero_mail_trigger installed.
 """
 
 import argparse
+import contextlib
+import os
 import socket
 import socketserver
 import threading
@@ -29,6 +33,7 @@ import time
 from datetime import timedelta
 from unittest.mock import patch
 
+import _postfix
 from _bench import measure, odoo_env
 
 from odoo import fields
@@ -333,6 +338,24 @@ def queue(env, triggers, now, count):
     return queued
 
 
+@contextlib.contextmanager
+def smtp_server(args):
+    """``(name, port, received())`` of the SMTP server the emails go to."""
+    why = _postfix.available()
+    target = args.smtp or ("sink" if why else "postfix")
+    if target == "postfix":
+        if why:
+            raise SystemExit(f"--smtp postfix: {why}")
+        state = _postfix.REPO / ".state" / "bench-postfix"
+        with _postfix.PrivatePostfix(state, args.smtp_port) as postfix:
+            yield "Postfix", args.smtp_port, lambda: sum(postfix.message_ids().values())
+        return
+    if args.smtp is None:
+        print(f"SMTP: a sink in this script, not Postfix ({why})")
+    with SmtpSink(args.smtp_seconds) as sink:
+        yield "the SMTP sink", sink.port, lambda: sink.count
+
+
 def per_email_compile(self, template, res_ids):
     """Odoo's own path: the body compiled for every email."""
     return False
@@ -344,9 +367,27 @@ def main():
         "--queue", type=int, default=5000, help="emails rendered and queued"
     )
     parser.add_argument(
-        "--send", type=int, default=1000, help="emails sent to the SMTP sink"
+        "--send", type=int, default=2000, help="emails sent by the batched sender"
     )
-    parser.add_argument("--smtp-seconds", type=int, default=300)
+    parser.add_argument(
+        "--odoo-path",
+        type=int,
+        default=300,
+        help="emails sent first through Odoo's per-email path, for comparison",
+    )
+    parser.add_argument(
+        "--smtp",
+        choices=("postfix", "sink"),
+        help="the SMTP server: the e2e suite's private Postfix (default when "
+        "installed and root) or a minimal sink in this script",
+    )
+    parser.add_argument(
+        "--smtp-port",
+        type=int,
+        default=int(os.environ.get("NATERO_BENCH_SMTP_PORT") or 18475),
+        help="port of the private Postfix (NATERO_BENCH_SMTP_PORT)",
+    )
+    parser.add_argument("--smtp-seconds", type=int, default=600)
     with odoo_env(parser) as (args, env):
         cr = env.cr
         populate(env)
@@ -394,35 +435,62 @@ def main():
             f"queries/email, {done} emails)"
         )
 
-        # 3. the mail queue sends to a local SMTP sink
+        # 3. the mail queue sends over SMTP: Odoo's per-email path on a
+        # sample, then the batched sender of trigger emails
         mails = env["mail.mail"].search(
             [("natero_trigger_send_id.trigger_id", "in", triggers.ids)],
-            limit=args.send,
+            limit=args.send + args.odoo_path,
+            order="id",
         )
+        odoo_mails = mails[: args.odoo_path]
+        batch_mails = mails[args.odoo_path :]
         send_ids = mails.natero_trigger_send_id.ids  # the mails are auto-deleted
-        with SmtpSink(args.smtp_seconds) as sink:
+        ICP = env["ir.config_parameter"].sudo()
+        with smtp_server(args) as (target, port, received):
             server = env["ir.mail_server"].create(
                 {
-                    "name": "bench sink",
+                    "name": "bench SMTP",
                     "smtp_host": "127.0.0.1",
-                    "smtp_port": sink.port,
+                    "smtp_port": port,
                     "smtp_encryption": "none",
                     "sequence": 0,
                 }
             )
             mails.write({"mail_server_id": server.id})
-            _, seconds, queries = measure(
-                env, lambda: mails.send(auto_commit=False, raise_exception=True)
-            )
-            received = sink.count
+            env.flush_all()
+            figures = []
+            for label, batch, enabled in (
+                ("Odoo's per-email path", odoo_mails, "0"),
+                ("batched sender", batch_mails, "1"),
+            ):
+                if not batch:
+                    continue
+                ICP.set_param("natero_mail_trigger.batch_send", enabled)
+                env.flush_all()
+                _, seconds, queries = measure(
+                    env,
+                    lambda batch=batch: batch.send(
+                        auto_commit=False, raise_exception=True
+                    ),
+                )
+                figures.append((label, len(batch), seconds, queries))
+            accepted = received()
         sent = env["natero.trigger.send"].search_count(
             [("id", "in", send_ids), ("state", "=", "sent")]
         )
         print(
-            f"send to SMTP sink: {received} received, {sent} sends marked sent, "
-            f"{received / seconds:.0f} emails/s, {queries / max(received, 1):.2f} "
-            "queries/email"
+            f"send to {target} on 127.0.0.1:{port}: {accepted} accepted by the "
+            f"server, {sent} sends marked sent of {len(send_ids)}"
         )
+        for label, count, seconds, queries in figures:
+            print(
+                f"  {label}: {count} emails, {count / seconds:.0f} emails/s, "
+                f"{queries / count:.2f} queries/email"
+            )
+        if len(figures) == 2:
+            (_, n_odoo, s_odoo, _), (_, n_batch, s_batch, _) = figures
+            ratio = (n_batch / s_batch) / (n_odoo / s_odoo)
+            print(f"  ratio batched / Odoo's: {ratio:.1f}x")
         cr.rollback()
 
 

@@ -21,7 +21,7 @@ from _tools_loader import load_addon_tools, load_tools  # noqa: E402
 TOOLS = load_tools()
 TRIGGER_TOOLS = load_addon_tools(
     "natero_mail_trigger",
-    ("schedule", "controls", "tokens", "tracking", "rules", "export"),
+    ("schedule", "controls", "tokens", "tracking", "rules", "export", "smtp"),
 )
 
 
