@@ -24,7 +24,8 @@ Differences handled here:
 6. ``mail.mail._postprocess_sent_message``: 19.0 adds the argument
    ``success_emails`` after ``success_pids``; the override in
    ``models/mail_mail.py`` passes on what it does not use
-   (``*args, **kwargs``), so the same code serves both.
+   (``*args, **kwargs``), so the same code serves both; the batched sender
+   calls it through ``postprocess_sent_message``.
 7. ``mail.mail.process_email_queue``: its argument ``ids`` (18.0) is
    ``email_ids`` (19.0): ``process_email_queue``.
 8. The class of ``ir.mail_server``: ``IrMailServer`` (18.0) is
@@ -45,7 +46,8 @@ Differences handled here:
     without ``url_open`` (a raw ``http.client`` connection).
 14. ``mail.template``: 19.0 checks at save that the template renders
     (``_check_can_be_rendered``, a ``ValidationError``); 18.0 fails only when
-    rendering: ``TEMPLATE_CHECKED_AT_SAVE``.
+    rendering: ``TEMPLATE_CHECKED_AT_SAVE``; ``models/mail_template.py``
+    gives that check a trigger's own variables (``trigger``, ``unsubscribe_url``).
 15. Sending in tests: 18.0's ``mail.mail`` calls ``ir.mail_server.send_email``
     (which itself skips sending in test mode), so a test patching
     ``send_email`` sees the mails go through it; 19.0's ``mail.mail`` skips
@@ -255,3 +257,14 @@ def build_email(mail_server_model, **kwargs):
     if IS_19:
         return mail_server_model._build_email__(**kwargs)
     return mail_server_model.build_email(**kwargs)
+
+
+def postprocess_sent_message(mails, **kwargs):
+    """6. ``mail.mail._postprocess_sent_message`` after the batched sender sent
+    (or failed) ``mails``: no partner (and, on 19.0, no email) to mark as a
+    success of a notification."""
+    if IS_19:
+        return mails._postprocess_sent_message(
+            success_pids=[], success_emails=[], **kwargs
+        )
+    return mails._postprocess_sent_message(success_pids=[], **kwargs)

@@ -17,6 +17,7 @@ from . import (
     natero_trigger_account_log,
     link_tracker_click,
     mail_mail,
+    mail_template,
     natero_trigger_mailer,
     mail_thread,
 )

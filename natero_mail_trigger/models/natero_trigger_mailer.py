@@ -308,7 +308,7 @@ class NateroTriggerMailer(models.AbstractModel):
         if sent:
             sent.write({"state": "sent", "failure_reason": False})
             # send rows sent (mail_mail.py's hook), auto-deleted emails unlinked
-            sent._postprocess_sent_message(success_pids=[])
+            compat.postprocess_sent_message(sent)
         failures, retries, broken = [], [], False
         for mail_id, result in results.items():
             if result is None:
@@ -328,8 +328,8 @@ class NateroTriggerMailer(models.AbstractModel):
                     "failure_reason": reason,
                 }
             )
-            mail._postprocess_sent_message(
-                success_pids=[], failure_reason=reason, failure_type=failure_type
+            compat.postprocess_sent_message(
+                mail, failure_reason=reason, failure_type=failure_type
             )
         for mail, outcome in retries:
             self._wait(mail, outcome, raise_exception=False, count=not outcome.broken)
