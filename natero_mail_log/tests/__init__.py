@@ -4,3 +4,4 @@ from . import test_policy
 from . import test_fuzz
 from . import test_security
 from . import test_address_normalize
+from . import test_lanes
