@@ -151,9 +151,10 @@ class NateroMailLog(models.Model):
         logs._natero_process()
         remaining = self.search_count([("state", "=", "pending")])
         self.env["ir.cron"]._notify_progress(done=len(logs), remaining=remaining)
-        if remaining and (cron_id := self.env.context.get("cron_id")):
+        if logs and remaining and (cron_id := self.env.context.get("cron_id")):
             # Odoo reruns a cron with work left "as soon as possible", but its
-            # worker then sleeps until woken (up to a minute): wake it now.
+            # worker then sleeps until woken (up to a minute): wake it now.  A
+            # lane that found nothing free (others hold the rest) does not.
             self.env["ir.cron"].browse(cron_id)._trigger()
         _logger.info(
             "Email log: lane %s processed %s logs, %s pending",

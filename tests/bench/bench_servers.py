@@ -29,6 +29,7 @@ The "log" scenario: a backlog of received emails stored as pending
 """
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -240,7 +241,7 @@ def connect(args, db):
 
 
 def copy_database(args, template, target):
-    with connect(args, "postgres") as conn, conn.cursor() as cr:
+    with contextlib.closing(connect(args, "postgres")) as conn, conn.cursor() as cr:
         cr.execute(f'DROP DATABASE IF EXISTS "{target}"')
         cr.execute(f'CREATE DATABASE "{target}" TEMPLATE "{template}"')
     filestore = Path(args.data_dir) / "filestore"
@@ -251,7 +252,7 @@ def copy_database(args, template, target):
 
 
 def drop_database(args, db):
-    with connect(args, "postgres") as conn, conn.cursor() as cr:
+    with contextlib.closing(connect(args, "postgres")) as conn, conn.cursor() as cr:
         cr.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     shutil.rmtree(Path(args.data_dir) / "filestore" / db, ignore_errors=True)
 
@@ -269,7 +270,8 @@ def run_once(args, scenario, count):
             conn.commit()
             conn.autocommit = True
             started = time.monotonic()
-            with connect(args, "postgres") as wake, wake.cursor() as wcr:
+            with contextlib.closing(connect(args, "postgres")) as wake:
+                wcr = wake.cursor()
                 wcr.execute("SELECT pg_notify('cron_trigger', %s)", [db])
             last_print = started
             while (left := scenario.remaining(cr)) and (
