@@ -9,6 +9,9 @@ they use their own cursors and commit, like Odoo's own concurrency tests
 
 import base64
 from contextlib import ExitStack, contextmanager
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
@@ -134,3 +137,20 @@ class TestLaneTrigger(NateroLogCase):
             Trigger.search([("cron_id", "in", [c.id for c in crons])]).cron_id,
             crons[0],
         )
+
+    def test_lost_database_is_not_the_emails_fault(self):
+        """A batch that loses its database connection is not retried log by
+        log (each would fail and be marked error): it stops, and its logs stay
+        pending for the next run."""
+        logs = self.env["natero.mail.log"]
+        for n in range(3):
+            logs |= self.bcc(f"Lost {n}", to="bob@acme.example", process=False)
+        lost = psycopg2.OperationalError("server closed the connection unexpectedly")
+        Log = type(self.env["natero.mail.log"])
+        with (
+            patch.object(Log, "_natero_step_targets", side_effect=lost),
+            self.assertRaises(psycopg2.OperationalError),
+        ):
+            logs._natero_process()
+        self.assertEqual(set(logs.mapped("state")), {"pending"})
+        self.assertEqual(set(logs.mapped("attempts")), {0})

@@ -10,12 +10,12 @@ import re
 import signal
 import smtplib
 import socketserver
-import subprocess
 import threading
 import time
 import xmlrpc.client
 from datetime import datetime, timezone
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 POLL = 0.075  # seconds between two XML-RPC polls (the brief: 50-100 ms)
 
@@ -260,17 +260,62 @@ class SmtpSink:
         return counts
 
 
-def kill_tree(pid, sig=signal.SIGKILL):
-    """Send ``sig`` to ``pid`` and to its children (Odoo's or Dovecot's
-    workers), children first: processes this suite started."""
-    children = subprocess.run(
-        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    for child in children:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(child), sig)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
+def _stat(pid):
+    """(state, session id) of ``pid`` from /proc, or None when gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[3])
+
+
+def alive(pid):
+    """Whether ``pid`` runs (a zombie waiting to be reaped does not)."""
+    stat = _stat(pid)
+    return bool(stat) and stat[0] != "Z"
+
+
+def kill_session(pid, timeout=30):
+    """SIGKILL ``pid`` and every process of its session (Odoo's workers,
+    Dovecot's children; both run in a session of their own, which this
+    suite started), then wait until none runs."""
+    stat = _stat(pid)
+    if not stat:
+        return
+    # Only a session the process leads (never the suite's own session):
+    # otherwise the process and its children.
+    leader = stat[1] == pid
+
+    def members():
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            member = _stat(entry.name)
+            if not member or member[0] == "Z":
+                continue
+            if (leader and member[1] == pid) or int(entry.name) == pid:
+                found.append(int(entry.name))
+            elif not leader and _parent(entry.name) == pid:
+                found.append(int(entry.name))
+        return found
+
+    deadline = time.monotonic() + timeout
+    while (left := members()) and time.monotonic() < deadline:
+        for member in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(member, signal.SIGKILL)
+        time.sleep(0.1)
+    if members():
+        raise AssertionError(f"processes of {pid} survive SIGKILL")
+
+
+def _parent(pid):
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return int(fields[1])
 
 
 def tally(fault, **counts):

@@ -29,12 +29,11 @@ import threading
 import time
 import xmlrpc.client
 from datetime import datetime, timezone
-from pathlib import Path
 
 import psycopg2
 import pytest
 import settings as e2e
-from e2e_lib import SmtpSink, kill_tree, make_mail, tally, wait_until
+from e2e_lib import SmtpSink, kill_session, make_mail, tally, wait_until
 
 LANE_CRONS = [
     "natero_mail_log.ir_cron_natero_mail_log_process",
@@ -180,20 +179,10 @@ def dovecot_pid(cfg):
 def dovecot_kill(cfg):
     pid = dovecot_pid(cfg)
     if pid:
-        kill_tree(pid)
-        wait_until(lambda: not alive(pid), 20, "Dovecot's master to die")
+        kill_session(pid)
     wait_until(lambda: not _listening(cfg.imap_port), 20, "Dovecot to stop")
     # killed, it could not remove its pid file: the next start would refuse
     (cfg.state / "dovecot" / "run" / "master.pid").unlink(missing_ok=True)
-
-
-def alive(pid):
-    """Whether ``pid`` runs (a zombie waiting to be reaped does not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def dovecot_start(cfg):
@@ -561,7 +550,7 @@ def test_fault_postgresql_restart_during_a_batch(cfg, odoo, world, odoo_log_wind
 
 
 def odoo_kill(cfg):
-    kill_tree(int(cfg.odoo_pid.read_text()))
+    kill_session(int(cfg.odoo_pid.read_text()))
     wait_until(lambda: not _listening(cfg.odoo_port), 30, "Odoo to die")
 
 
