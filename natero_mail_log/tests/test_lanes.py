@@ -34,14 +34,12 @@ Hello.
 def environment(commit=True):
     """A superuser environment on a cursor of its own (a worker's
     transaction): committed at the end when ``commit``, else rolled back."""
-    registry = Registry(common.get_db_name())
-    cr = registry.cursor()
-    try:
+    # the cursor commits when the block ends without an error (as in
+    # base/tests/test_ir_sequence.py); rolled back first when not ``commit``
+    with Registry(common.get_db_name()).cursor() as cr:
         yield api.Environment(cr, SUPERUSER_ID, {})
-        if commit:
-            cr.commit()
-    finally:
-        cr.close()  # rolls back whatever was not committed
+        if not commit:
+            cr.rollback()
 
 
 @tagged("post_install", "-at_install")
