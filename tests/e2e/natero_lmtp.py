@@ -119,7 +119,10 @@ class Handler(socketserver.StreamRequestHandler):
                     if data is None:
                         self.reply(552, "5.3.4 message too big")
                         continue
-                    head = f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n"
+                    head = (
+                        f"Return-Path: <{sender}>\r\nDelivered-To: {rcpt}\r\n"
+                        f"X-Original-To: {rcpt}\r\n"
+                    )
                     self.reply(*delivery.deliver(head.encode() + data))
                 sender, recipients = None, []
             elif verb == "RSET":
