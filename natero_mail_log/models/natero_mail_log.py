@@ -11,6 +11,8 @@ methods are this model's, and an addon overrides them here.
 import logging
 from pathlib import Path
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -147,11 +149,18 @@ class NateroMailLog(models.Model):
         LOCKED``, so no two workers ever hold the same log.  Odoo's cron runner
         commits after each call: one batch, one transaction.
         """
-        logs = self._natero_lock_pending(batch_size, lane=lane)
+        conflict = False
+        try:
+            logs = self._natero_lock_pending(batch_size, lane=lane)
+        except psycopg2.errors.SerializationFailure:
+            # Another worker processed logs of this transaction's snapshot and
+            # committed since: take them in a new transaction, at once.
+            logs, conflict = self.browse(), True
         logs._natero_process()
         remaining = self.search_count([("state", "=", "pending")])
         self.env["ir.cron"]._notify_progress(done=len(logs), remaining=remaining)
-        if logs and remaining and (cron_id := self.env.context.get("cron_id")):
+        busy = logs or conflict
+        if busy and remaining and (cron_id := self.env.context.get("cron_id")):
             # Odoo reruns a cron with work left "as soon as possible", but its
             # worker then sleeps until woken (up to a minute): wake it now.  A
             # lane that found nothing free (others hold the rest) does not.
@@ -206,16 +215,22 @@ class NateroMailLog(models.Model):
 
     @api.model
     def _natero_lock_rows(self, limit, exclude, where):
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM natero_mail_log WHERE state = 'pending' "
-                "AND NOT id = ANY(%s) %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                list(exclude),
-                where,
-                limit,
+        """Lock pending rows; in a savepoint, so that a serialization failure
+        (a row of our snapshot changed since by another worker) leaves the
+        transaction usable."""
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM natero_mail_log WHERE state = 'pending' "
+                    "AND NOT id = ANY(%s) %s ORDER BY id LIMIT %s "
+                    "FOR UPDATE SKIP LOCKED",
+                    list(exclude),
+                    where,
+                    limit,
+                ),
+                log_exceptions=False,
             )
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
+            return [row[0] for row in self.env.cr.fetchall()]
 
     def action_retry(self):
         """Reprocess logs (error, rejected, ...): a no-op where already logged."""

@@ -419,10 +419,12 @@ class TestOdooGatewayTraps(NateroLogCase):
                 f"Batch {i}", to=f"bob@acme.example, c{i}@acme.example", process=False
             )
         self.env.flush_all()
-        # 10 emails creating 10 contacts: 39 queries alone, 40 when
+        # 10 emails creating 10 contacts: 43 queries alone, 44 when
         # natero_mail_trigger is installed too (as in the integration suite);
-        # one of them reads the users' allowed companies (issue 10 item 5).
-        with self.assertQueryCount(40):
+        # one of them reads the users' allowed companies (issue 10 item 5),
+        # four the savepoints around taking the rows (a batch, then none left:
+        # a lane must survive a row changed since its snapshot, issue 14).
+        with self.assertQueryCount(44):
             self.env["natero.mail.log"]._process_pending()
         logs = self.env["natero.mail.log"].search([("subject", "like", "Batch %")])
         self.assertEqual(set(logs.mapped("state")), {"logged"})

@@ -89,6 +89,21 @@ class TestProcessingLanes(common.BaseCase):
             set(held_c) & set(self.ids), set(self.ids) - set(held_a) - set(held_b)
         )
 
+    def test_rows_changed_since_the_snapshot(self):
+        """A lane whose snapshot predates another worker's commit on the same
+        logs (REPEATABLE READ: FOR UPDATE then fails to serialize) takes
+        nothing, raises nothing, and wakes itself for a new transaction."""
+        with environment(commit=False) as late:
+            cron = late.ref(LANE_CRONS[1])
+            Log = late["natero.mail.log"].with_context(cron_id=cron.id)
+            Log.browse(self.ids).mapped("state")  # the snapshot is taken
+            with environment() as other:
+                taken = other["natero.mail.log"]._natero_lock_pending(100, lane=0)
+                taken._natero_process()
+            Log._cron_process_pending(lane=1)
+            woken = late["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+            self.assertTrue(woken)
+
     def test_crashed_batch_is_recovered_once(self):
         """A worker takes a batch, processes it and dies before committing:
         while it lives no other lane touches its logs; once it is gone its
