@@ -66,7 +66,7 @@ def from_env(env=None):
         pg_data=_path(env.get("NATERO_E2E_PG_DATA")),
         odoo_start=_path(env.get("NATERO_E2E_ODOO_START")),
         odoo_pid=_path(env.get("NATERO_E2E_ODOO_PID")),
-        delivery=env.get("NATERO_E2E_DELIVERY") or "pipe",
+        delivery=env.get("NATERO_E2E_DELIVERY") or "lmtp",
         lmtp_port=int(env.get("NATERO_E2E_LMTP_PORT") or 18475),
     )
 
