@@ -1,7 +1,7 @@
 """Names, ports and paths shared by setup/e2e, the config templates and the tests.
 
 ``setup/e2e`` exports the ``NATERO_E2E_*`` variables below; the defaults are the
-ones it uses.  Ports 18469-18474 stay clear of the other test runs
+ones it uses.  Ports 18469-18475 stay clear of the other test runs
 (18069/18169/18269/18369).  ``NATERO_E2E_RATES``: the latency test's burst
 rates, emails per second (default "40,100"), ``NATERO_E2E_EMAILS`` emails each.
 """
