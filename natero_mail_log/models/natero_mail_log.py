@@ -11,6 +11,8 @@ methods are this model's, and an addon overrides them here.
 import logging
 from pathlib import Path
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -31,6 +33,15 @@ LOG_STATES = [
 ]
 KINDS = [("bcc", "BCC"), ("forward", "Forward"), ("manual", "Manual")]
 BATCH_SIZE = 200
+# The processing crons (data/ir_cron_data.xml), one per lane: lane k takes the
+# logs whose id is k modulo LANES first (see _cron_process_pending).
+LANE_CRONS = (
+    "natero_mail_log.ir_cron_natero_mail_log_process",
+    "natero_mail_log.ir_cron_natero_mail_log_process_lane_1",
+    "natero_mail_log.ir_cron_natero_mail_log_process_lane_2",
+    "natero_mail_log.ir_cron_natero_mail_log_process_lane_3",
+)
+LANES = len(LANE_CRONS)
 
 
 class NateroMailLog(models.Model):
@@ -127,21 +138,53 @@ class NateroMailLog(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_process_pending(self, batch_size=BATCH_SIZE):
-        """Process one batch of pending logs; ir.cron re-runs while some remain."""
-        logs = self._natero_lock_pending(batch_size)
+    def _cron_process_pending(self, batch_size=BATCH_SIZE, lane=0):
+        """Process one batch of pending logs; ir.cron re-runs while some remain.
+
+        Each processing cron is a lane (``LANE_CRONS``): Odoo runs one cron in
+        one worker at a time, so several lanes are what lets the cron workers
+        of several Odoo servers work side by side.  Lane ``lane`` takes its
+        own share first (log id modulo ``LANES``), so lanes do not meet on the
+        same rows, then helps with any other pending log no worker holds (a
+        stopped lane, a crashed batch); rows are locked ``FOR UPDATE SKIP
+        LOCKED``, so no two workers ever hold the same log.  Odoo's cron runner
+        commits after each call: one batch, one transaction.
+        """
+        conflict = False
+        try:
+            logs = self._natero_lock_pending(batch_size, lane=lane)
+        except psycopg2.errors.SerializationFailure:
+            # Another worker processed logs of this transaction's snapshot and
+            # committed since: take them in a new transaction, at once.
+            logs, conflict = self.browse(), True
         logs._natero_process()
         remaining = self.search_count([("state", "=", "pending")])
         compat.cron_progress(self.env, processed=len(logs), remaining=remaining)
-        _logger.info("Email log: processed %s logs, %s pending", len(logs), remaining)
+        busy = logs or conflict
+        if busy and remaining and (cron_id := self.env.context.get("cron_id")):
+            # Odoo reruns a cron with work left "as soon as possible", but its
+            # worker then sleeps until woken (up to a minute): wake it now.  A
+            # lane that found nothing free (others hold the rest) does not.
+            self.env["ir.cron"].browse(cron_id)._trigger()
+        _logger.info(
+            "Email log: lane %s processed %s logs, %s pending",
+            lane,
+            len(logs),
+            remaining,
+        )
 
-    @api.model
     def _natero_trigger_cron(self):
-        """Wake the processing cron, once per transaction."""
-        data = self.env.cr.precommit.data
-        if not data.get("natero_mail_log.triggered"):
-            data["natero_mail_log.triggered"] = True
-            self.env.ref("natero_mail_log.ir_cron_natero_mail_log_process")._trigger()
+        """Wake the processing lane of each log of ``self`` (lane 0 for an
+        empty recordset), once per lane and transaction; a lane whose cron is
+        inactive or gone hands over to lane 0."""
+        lanes = {log.id % LANES for log in self} if self.ids else {0}
+        done = self.env.cr.precommit.data.setdefault("natero_mail_log.triggered", set())
+        for lane in sorted(lanes - done):
+            done.add(lane)
+            cron = self.env.ref(LANE_CRONS[lane], raise_if_not_found=False)
+            if not (cron and cron.active):
+                cron = self.env.ref(LANE_CRONS[0])
+            cron._trigger()
 
     @api.model
     def _process_pending(self, batch_size=BATCH_SIZE):
@@ -157,19 +200,38 @@ class NateroMailLog(models.Model):
         return done
 
     @api.model
-    def _natero_lock_pending(self, limit, exclude=()):
-        """Take up to ``limit`` pending logs no other worker holds."""
+    def _natero_lock_pending(self, limit, exclude=(), lane=None):
+        """Take up to ``limit`` pending logs no other worker holds: for a
+        ``lane``, the lane's own share (id modulo ``LANES``) first."""
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM natero_mail_log WHERE state = 'pending' "
-                "AND NOT id = ANY(%s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                list(exclude),
-                limit,
+        ids = []
+        if lane is not None:
+            ids = self._natero_lock_rows(
+                limit, exclude, SQL("AND mod(id, %s) = %s", LANES, lane % LANES)
             )
-        )
+        if len(ids) < limit:
+            ids += self._natero_lock_rows(limit - len(ids), [*exclude, *ids], SQL())
         # sudo: processing is the engine's work (the cron, or a checked retry).
-        return self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        return self.sudo().browse(ids)
+
+    @api.model
+    def _natero_lock_rows(self, limit, exclude, where):
+        """Lock pending rows; in a savepoint, so that a serialization failure
+        (a row of our snapshot changed since by another worker) leaves the
+        transaction usable."""
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM natero_mail_log WHERE state = 'pending' "
+                    "AND NOT id = ANY(%s) %s ORDER BY id LIMIT %s "
+                    "FOR UPDATE SKIP LOCKED",
+                    list(exclude),
+                    where,
+                    limit,
+                ),
+                log_exceptions=False,
+            )
+            return [row[0] for row in self.env.cr.fetchall()]
 
     def action_retry(self):
         """Reprocess logs (error, rejected, ...): a no-op where already logged."""

@@ -279,7 +279,7 @@ class NateroMailLogCapture(models.AbstractModel):
             )
         else:
             log.personal_user_id = personal
-            self._natero_trigger_cron()
+            log._natero_trigger_cron()
         _logger.info(
             "Email log: stored mail to %s as log %s (%s)",
             values["envelope_to"],

@@ -118,6 +118,13 @@ class NateroMailLogPipeline(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 self._natero_run([Job(log) for log in self])
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            # The database went away (a restart, a lost connection) or the
+            # transaction cannot go on (a serialization failure): no email is
+            # at fault.  The batch is rolled back whole and its logs stay
+            # pending for the next run, instead of each failing on its own.
+            _logger.warning("Email log: batch of %s logs interrupted", len(self))
+            raise
         except Exception:
             _logger.warning(
                 "Email log: batch failed, retrying log by log", exc_info=True

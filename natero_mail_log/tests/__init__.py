@@ -5,3 +5,4 @@ from . import test_fuzz
 from . import test_security
 from . import test_address_normalize
 from . import test_compat
+from . import test_lanes

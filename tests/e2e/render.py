@@ -42,6 +42,11 @@ def values(cfg):
         "PIPE_MAXPROC": "8",
         "PYTHON": "/usr/bin/python3",
         "MAILGATE": str(cfg.state / "bin" / "odoo-mailgate3.py"),
+        "ODOO_TRANSPORT": (
+            f"lmtp:inet:127.0.0.1:{cfg.lmtp_port}"
+            if cfg.delivery == "lmtp"
+            else "odoo:"
+        ),
     }
 
 

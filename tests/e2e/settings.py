@@ -1,8 +1,9 @@
 """Names, ports and paths shared by setup/e2e, the config templates and the tests.
 
 ``setup/e2e`` exports the ``NATERO_E2E_*`` variables below; the defaults are the
-ones it uses.  Ports 18469-18471 stay clear of the other test runs
-(18069/18169/18269/18369).
+ones it uses.  Ports 18469-18475 stay clear of the other test runs
+(18069/18169/18269/18369).  ``NATERO_E2E_RATES``: the latency test's burst
+rates, emails per second (default "40,100"), ``NATERO_E2E_EMAILS`` emails each.
 """
 
 import os
@@ -28,7 +29,15 @@ class Settings:
     odoo_password: str
     imap_password: str
     emails: int
-    rate: float
+    rates: tuple
+    sink_port: int  # the fault tests' own SMTP server
+    pg_port: int  # the suite's private PostgreSQL cluster
+    pg_bin: Path | None
+    pg_data: Path | None
+    odoo_start: Path | None  # the command that starts Odoo (setup/e2e)
+    odoo_pid: Path | None
+    delivery: str  # how Postfix hands mail to Odoo: "pipe" or "lmtp"
+    lmtp_port: int
 
     @property
     def odoo_url(self):
@@ -46,5 +55,21 @@ def from_env(env=None):
         odoo_password=env.get("NATERO_E2E_ODOO_PASSWORD") or "admin",
         imap_password=env.get("NATERO_E2E_IMAP_PASSWORD") or "e2e-imap",
         emails=int(env.get("NATERO_E2E_EMAILS") or 200),
-        rate=float(env.get("NATERO_E2E_RATE") or 5),
+        rates=tuple(
+            float(rate)
+            for rate in (env.get("NATERO_E2E_RATES") or "40,100").split(",")
+            if rate.strip()
+        ),
+        sink_port=int(env.get("NATERO_E2E_SINK_PORT") or 18473),
+        pg_port=int(env.get("NATERO_E2E_PG_PORT") or 18474),
+        pg_bin=_path(env.get("NATERO_E2E_PG_BIN")),
+        pg_data=_path(env.get("NATERO_E2E_PG_DATA")),
+        odoo_start=_path(env.get("NATERO_E2E_ODOO_START")),
+        odoo_pid=_path(env.get("NATERO_E2E_ODOO_PID")),
+        delivery=env.get("NATERO_E2E_DELIVERY") or "lmtp",
+        lmtp_port=int(env.get("NATERO_E2E_LMTP_PORT") or 18475),
     )
+
+
+def _path(value):
+    return Path(value) if value else None
