@@ -17,4 +17,5 @@ from . import (
     link_tracker_click,
     mail_mail,
     mail_thread,
+    natero_mail_log,
 )

@@ -14,3 +14,4 @@ from . import (
     test_trigger_correctness,
     test_trigger_render,
 )
+from . import test_trigger_replies
