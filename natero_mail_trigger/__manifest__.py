@@ -26,6 +26,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/natero_trigger_unsubscribe_templates.xml",
+        "views/natero_mail_log_views.xml",
         "wizards/natero_trigger_preview_views.xml",
         "wizards/natero_trigger_api_key_show_views.xml",
         "views/natero_trigger_menus.xml",
