@@ -199,9 +199,10 @@ class NateroMailLog(models.Model):
     def _natero_apply_parsed(self, job):
         """A reply stays a reply, whatever its body quotes."""
         reply = job.log.kind == REPLY
-        super()._natero_apply_parsed(job)
+        result = super()._natero_apply_parsed(job)
         if reply:
             job.log.kind = REPLY
+        return result
 
     def _natero_uses_original(self, job):
         if job.log.kind == REPLY:
@@ -221,6 +222,9 @@ class NateroMailLog(models.Model):
             )
         jobs = [job for job in jobs if job not in unsent]
         for job in jobs:
+            # the owner sees every reply log, ignored ones included
+            job.user = job.log.natero_trigger_send_id.trigger_id.user_id
+            job.rule = REPLY
             job.decision = policy.check_noise(
                 job.parsed.kind,
                 job.parsed.auto_reason,
@@ -234,8 +238,6 @@ class NateroMailLog(models.Model):
             send = job.log.natero_trigger_send_id
             contact = send.partner_id
             sender = job.parsed.outer_from
-            job.user = send.trigger_id.user_id
-            job.rule = REPLY
             job.log.date = self._natero_original_date(job)
             job.contacts = {send.email or str(contact.id): contact}
             account = send.account_id or contact.commercial_partner_id
@@ -300,7 +302,7 @@ class NateroMailLog(models.Model):
     def _natero_step_post(self, jobs):
         """Post; then each reply newly logged marks its send replied and is
         forwarded (a duplicate delivery of it is neither)."""
-        super()._natero_step_post(jobs)
+        result = super()._natero_step_post(jobs)
         replies = [
             job
             for job in self._natero_replies(jobs)
@@ -313,6 +315,7 @@ class NateroMailLog(models.Model):
                 )
             )
             self._natero_forward_replies(replies)
+        return result
 
     # ================================================================ forward
 
