@@ -103,6 +103,9 @@ class Job:
     leads: models.BaseModel | None = None  # crm.lead
     # post: the logged body, rendered once for every target
     body: Markup | None = None
+    # any step that knows who wrote the email (an addon's step: a reply to a
+    # triggered email, natero_mail_trigger); post: the notes' author
+    author: models.BaseModel | None = None  # res.partner
 
 
 class NateroMailLogPipeline(models.AbstractModel):

@@ -110,6 +110,8 @@ class NateroMailLogPost(models.AbstractModel):
         }
 
     def _natero_author(self, job):
+        if job.author is not None:
+            return job.author
         parsed = job.parsed
         if self._natero_uses_original(job):
             sender = parsed.forward.from_addr

@@ -29,6 +29,7 @@ CSV_COLUMNS = [
     ("auto_opened_at", "Automated open"),
     ("clicked_at", "Clicked"),
     ("unsubscribed_at", "Unsubscribed"),
+    ("replied_at", "Replied"),
     ("failed_at", "Failed"),
     ("failure_reason", "Failure reason"),
 ]

@@ -20,4 +20,5 @@ from . import (
     mail_template,
     natero_trigger_mailer,
     mail_thread,
+    natero_mail_log,
 )

@@ -152,6 +152,12 @@ class NateroTrigger(models.Model):
         help="Minimum days between two emails of this trigger to the same user.",
     )
     never_retrigger = fields.Boolean(help="Send this email to the same user only once.")
+    stop_if_replied = fields.Boolean(
+        string="Stop for users who replied",
+        help="A user who replied to an email of this trigger is never sent it "
+        "again (auto-replies and out-of-office are not replies). Settings can "
+        "do the same for every trigger.",
+    )
     generate_time = fields.Float(
         default=8.0, help="Daily time at which the recipient list is generated."
     )
@@ -199,6 +205,12 @@ class NateroTrigger(models.Model):
         help="Distinct users this trigger attempted to email (queued, sent, failed "
         "or bounced; not removed or cancelled) on its lists of the last 30 days "
         "of the owner's calendar, today included.",
+    )
+    replies_30d = fields.Integer(
+        string="30-day replies",
+        compute="_compute_replies_30d",
+        help="Distinct users who replied to this trigger's emails of its lists of "
+        "the last 30 days of the owner's calendar, today included.",
     )
     account_log_ids = fields.One2many(
         "natero.trigger.account.log", "trigger_id", string="Account communications"
@@ -272,8 +284,20 @@ class NateroTrigger(models.Model):
             )
 
     def _compute_recipients_30d(self):
-        """One query for all: each trigger's window starts at its owner's
-        today, so the triggers are grouped by the first day of their window."""
+        counts = self._count_30d_users([])
+        for trigger in self:
+            trigger.recipients_30d = counts.get(trigger._origin.id, 0)
+
+    def _compute_replies_30d(self):
+        counts = self._count_30d_users([("replied_at", "!=", False)])
+        for trigger in self:
+            trigger.replies_30d = counts.get(trigger._origin.id, 0)
+
+    def _count_30d_users(self, domain):
+        """``{trigger id: distinct users}`` of the attempted sends matching
+        ``domain`` on each trigger's lists of the last 30 days. One query for
+        all: each trigger's window starts at its owner's today, so the
+        triggers are grouped by the first day of their window."""
         now = fields.Datetime.now()
         by_since = defaultdict(list)
         for trigger in self:
@@ -281,22 +305,20 @@ class NateroTrigger(models.Model):
                 today = schedule.local_day(now, trigger.schedule_tz)
                 since = today - timedelta(days=RECIPIENTS_DAYS)
                 by_since[since].append(trigger._origin.id)
-        counts = {}
-        if by_since:
-            windows = expression.OR(
-                [
-                    [("trigger_id", "in", ids), ("local_day", ">", since)]
-                    for since, ids in by_since.items()
-                ]
-            )
-            groups = self.env["natero.trigger.send"]._read_group(
-                expression.AND([[("state", "in", ATTEMPTED_STATES)], windows]),
-                ["trigger_id"],
-                ["partner_id:count_distinct"],
-            )
-            counts = {trigger.id: count for trigger, count in groups}
-        for trigger in self:
-            trigger.recipients_30d = counts.get(trigger._origin.id, 0)
+        if not by_since:
+            return {}
+        windows = expression.OR(
+            [
+                [("trigger_id", "in", ids), ("local_day", ">", since)]
+                for since, ids in by_since.items()
+            ]
+        )
+        groups = self.env["natero.trigger.send"]._read_group(
+            expression.AND([[("state", "in", ATTEMPTED_STATES)], domain, windows]),
+            ["trigger_id"],
+            ["partner_id:count_distinct"],
+        )
+        return {trigger.id: count for trigger, count in groups}
 
     # ================================================================== CRUD
 
@@ -436,6 +458,16 @@ class NateroTrigger(models.Model):
         if self.reply_to_email:
             return formataddr((self.reply_to_name or "", self.reply_to_email))
         return self.email_from
+
+    def _get_reply_person(self):
+        """T9: who receives the replies to this trigger's emails: its reply-to
+        email, else its owner."""
+        self.ensure_one()
+        if self.reply_to_email and email_normalize(self.reply_to_email):
+            return formataddr((self.reply_to_name or "", self.reply_to_email))
+        if email_normalize(self.user_id.email or ""):
+            return self.user_id.email_formatted
+        return ""
 
     # ================================================================ review (T5)
 

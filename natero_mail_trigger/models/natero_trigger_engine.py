@@ -207,7 +207,9 @@ class NateroTriggerEngine(models.AbstractModel):
     def _decide_sends(self, runs, candidates, partners):
         """The values of the send rows the controls select (T4), day by day,
         triggers in priority order; what is selected counts for the next."""
-        last_trigger_send, last_any_send = self._get_send_history(list(partners))
+        last_trigger_send, last_any_send, replied = self._get_send_history(
+            list(partners)
+        )
         by_day = defaultdict(list)
         for trigger, day in runs.items():
             by_day[day].append(trigger)
@@ -219,6 +221,7 @@ class NateroTriggerEngine(models.AbstractModel):
                 candidates,
                 last_trigger_send,
                 last_any_send,
+                replied=replied,
             )
             for decision in decisions:
                 if decision.selected:
@@ -247,30 +250,35 @@ class NateroTriggerEngine(models.AbstractModel):
             global_delay_days=self.global_delay_days,
             retrigger_delay_days=self.retrigger_delay_days,
             never_retrigger=self.never_retrigger,
+            stop_if_replied=self.stop_if_replied
+            or self.company_id.natero_trigger_stop_replied,
         )
 
     @api.model
     def _get_send_history(self, partner_ids):
-        """``({(trigger_id, partner_id): last day}, {partner_id: last day})`` of
-        the triggered emails (any trigger) to ``partner_ids``, in one query."""
+        """``({(trigger_id, partner_id): last day}, {partner_id: last day},
+        {(trigger_id, partner_id) who replied})`` of the triggered emails (any
+        trigger) to ``partner_ids``, in one query."""
         if not partner_ids:
-            return {}, {}
+            return {}, {}, set()
         groups = (
             self.env["natero.trigger.send"]
             .sudo()
             ._read_group(
                 [("partner_id", "in", partner_ids), ("state", "in", COUNTED_STATES)],
                 ["trigger_id", "partner_id"],
-                ["local_day:max"],
+                ["local_day:max", "replied_at:max"],
             )
         )
-        last_trigger_send, last_any_send = {}, {}
-        for trigger, partner, last_day in groups:
+        last_trigger_send, last_any_send, replied = {}, {}, set()
+        for trigger, partner, last_day, replied_at in groups:
             last_trigger_send[trigger.id, partner.id] = last_day
+            if replied_at:
+                replied.add((trigger.id, partner.id))
             previous = last_any_send.get(partner.id)
             if previous is None or last_day > previous:
                 last_any_send[partner.id] = last_day
-        return last_trigger_send, last_any_send
+        return last_trigger_send, last_any_send, replied
 
     def _log_decisions(self, day, decisions):
         counts = {}
@@ -333,14 +341,17 @@ class NateroTriggerEngine(models.AbstractModel):
         bodies = self._track_bodies(
             rows, {row.id: rendered[row.partner_id.id][1] for row in rows}
         )
-        reply_to = self._get_reply_to()
+        reply_to, reply_alias = self._get_reply_to(), self._get_reply_alias()
         mails = (
             self.env["mail.mail"]
             .sudo()
             .create(
                 [
                     self._get_mail_values(
-                        row, rendered[row.partner_id.id][0], bodies[row.id], reply_to
+                        row,
+                        rendered[row.partner_id.id][0],
+                        bodies[row.id],
+                        self._get_send_reply_to(row, reply_alias, reply_to),
                     )
                     for row in rows
                 ]
@@ -355,7 +366,9 @@ class NateroTriggerEngine(models.AbstractModel):
 
     def _get_mail_values(self, row, subject, body, reply_to):
         """The ``mail.mail`` of send ``row``: its rendered ``subject`` and
-        ``body`` with the row's own unsubscribe URL."""
+        ``body`` with the row's own unsubscribe URL; ``reply_to``, the row's
+        own reply address (T9), is in the mail's values, so that every way
+        of sending it carries it."""
         url = self._get_unsubscribe_url(row)
         return {
             "natero_trigger_send_id": row.id,

@@ -8,7 +8,12 @@ import lxml.html
 from markupsafe import Markup
 
 from odoo import api, models
-from odoo.tools.mail import URL_SKIP_PROTOCOL_REGEX, is_html_empty
+from odoo.tools import formataddr
+from odoo.tools.mail import (
+    URL_SKIP_PROTOCOL_REGEX,
+    email_split_tuples,
+    is_html_empty,
+)
 
 from odoo.addons.link_tracker.tools.html import find_links_with_urls_and_labels
 
@@ -41,6 +46,38 @@ class NateroTriggerLinks(models.AbstractModel):
     @api.model
     def _check_unsubscribe_token(self, send_id, token):
         return self._check_tracking_token(token, "unsubscribe", send_id)
+
+    @api.model
+    def _check_reply_token(self, send_id, token):
+        """T9: whether ``token`` signs the reply address of ``send_id``, in
+        constant time."""
+        return tokens.check_reply(
+            self._get_secret(), self.env.cr.dbname, int(send_id), token
+        )
+
+    def _get_reply_alias(self):
+        """``(display name, alias local part, domain, secret)`` of this
+        trigger's reply addresses (T9); None when its email takes no replies
+        (no-reply) or its company has no alias domain to receive them."""
+        self.ensure_one()
+        alias = self.company_id.natero_trigger_reply_alias_id
+        domain = self.company_id.alias_domain_id.name
+        if self.no_reply or not alias.alias_name or not domain:
+            return None
+        name = self.reply_to_name
+        if not name and not self.reply_to_email:
+            name = email_split_tuples(self.email_from or "")[:1]
+            name = name[0][0] if name else ""
+        return name or "", alias.alias_name, domain, self._get_secret()
+
+    def _get_send_reply_to(self, send, reply_alias, default):
+        """The Reply-To of ``send``'s email: its own signed reply address with
+        the trigger's reply-to name, else ``default``."""
+        if not reply_alias:
+            return default
+        name, alias, domain, secret = reply_alias
+        local = tokens.reply_local_part(alias, secret, self.env.cr.dbname, send.id)
+        return formataddr((name, f"{local}@{domain}"))
 
     def _get_unsubscribe_url(self, send):
         token = self._unsubscribe_token(send.id)

@@ -31,6 +31,7 @@ MEASURE_DOMAINS = {
     "clicked": [("clicked_at", "!=", False)],
     "failed": [("state", "in", ("failed", "bounced"))],
     "unsubscribed": [("unsubscribed_at", "!=", False)],
+    "replied": [("replied_at", "!=", False)],
 }
 
 # Only the engine writes send rows (STYLE 9): an object identity cannot come
@@ -123,6 +124,12 @@ class NateroTriggerSend(models.Model):
     click_count = fields.Integer(string="Clicks", readonly=True)
     link_click_ids = fields.One2many(
         "link.tracker.click", "natero_trigger_send_id", string="Link clicks"
+    )
+    replied_at = fields.Datetime(
+        string="Replied",
+        readonly=True,
+        help="First reply to this email through its reply address (T9); "
+        "auto-replies, out-of-office and bounces are not replies.",
     )
     failure_reason = fields.Text(readonly=True)
     message_id = fields.Char(
@@ -323,6 +330,24 @@ class NateroTriggerSend(models.Model):
             )
         )
         self.invalidate_recordset()
+
+    @api.model
+    def _register_replies(self, sends):
+        """T9: ``replied_at`` of ``sends``, set once, in one atomic UPDATE
+        (two workers logging replies to the same email keep the first)."""
+        if not sends:
+            return
+        now = fields.Datetime.now()
+        self.env.execute_query(
+            SQL(
+                "UPDATE natero_trigger_send SET replied_at = COALESCE(replied_at, %s),"
+                " write_date = %s WHERE id = ANY(%s)",
+                now,
+                now,
+                sends.ids,
+            )
+        )
+        sends.invalidate_recordset(["replied_at"])
 
     @api.model
     def _mark_bounced(self, message_ids, reason=None):

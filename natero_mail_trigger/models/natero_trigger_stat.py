@@ -11,6 +11,7 @@ RATES = {
     "ctr": ("clicked", "opened"),
     "ctr_delivered": ("clicked", "delivered"),
     "open_rate": ("opened", "delivered"),
+    "reply_rate": ("replied", "delivered"),
 }
 
 
@@ -38,6 +39,7 @@ class NateroTriggerStat(models.Model):
             "auto_opened_at",
             "clicked_at",
             "unsubscribed_at",
+            "replied_at",
         ],
     }
 
@@ -67,6 +69,11 @@ class NateroTriggerStat(models.Model):
     unsubscribed = fields.Integer(
         readonly=True, help="Users who unsubscribed from this email."
     )
+    replied = fields.Integer(
+        readonly=True,
+        help="Users who replied to the email (auto-replies and out-of-office "
+        "excluded).",
+    )
     ctr = fields.Float(
         string="Click-through rate (÷ opened) %",
         readonly=True,
@@ -89,6 +96,13 @@ class NateroTriggerStat(models.Model):
         digits=(16, 1),
         help="Opened ÷ delivered.",
     )
+    reply_rate = fields.Float(
+        string="Reply rate %",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Replied ÷ delivered.",
+    )
 
     @property
     def _table_query(self):
@@ -103,6 +117,7 @@ class NateroTriggerStat(models.Model):
         delivered = count(SQL("s.state = 'sent'"))
         opened = count(SQL("s.opened_at IS NOT NULL"))
         clicked = count(SQL("s.clicked_at IS NOT NULL"))
+        replied = count(SQL("s.replied_at IS NOT NULL"))
         return SQL(
             """SELECT MIN(s.id) AS id, s.trigger_id, s.local_day, s.company_id,
                       COUNT(*) AS recipients,
@@ -112,9 +127,11 @@ class NateroTriggerStat(models.Model):
                       %(clicked)s AS clicked,
                       %(failed)s AS failed,
                       %(unsubscribed)s AS unsubscribed,
+                      %(replied)s AS replied,
                       %(ctr)s AS ctr,
                       %(ctr_delivered)s AS ctr_delivered,
-                      %(open_rate)s AS open_rate
+                      %(open_rate)s AS open_rate,
+                      %(reply_rate)s AS reply_rate
                  FROM natero_trigger_send s
                 WHERE s.state IN %(states)s
              GROUP BY s.trigger_id, s.local_day, s.company_id""",
@@ -129,6 +146,8 @@ class NateroTriggerStat(models.Model):
             ctr=rate(clicked, opened),
             ctr_delivered=rate(clicked, delivered),
             open_rate=rate(opened, delivered),
+            replied=replied,
+            reply_rate=rate(replied, delivered),
             states=ATTEMPTED_STATES,
         )
 
@@ -171,6 +190,7 @@ class NateroTriggerStat(models.Model):
             "clicked": self.env._("Clicked"),
             "failed": self.env._("Failed"),
             "unsubscribed": self.env._("Unsubscribed"),
+            "replied": self.env._("Replied"),
         }
         action.update(
             name=self.env._(

@@ -8,3 +8,10 @@ class ResConfigSettings(models.TransientModel):
     natero_inactive_days = fields.Integer(
         related="company_id.natero_inactive_days", readonly=False
     )
+    natero_trigger_stop_replied = fields.Boolean(
+        related="company_id.natero_trigger_stop_replied", readonly=False
+    )
+    natero_trigger_reply_address = fields.Char(
+        related="company_id.natero_trigger_reply_alias_id.display_name",
+        string="Reply address",
+    )

@@ -16,3 +16,4 @@ from . import (
     test_trigger_render,
     test_compat,
 )
+from . import test_trigger_replies

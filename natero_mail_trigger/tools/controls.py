@@ -13,12 +13,14 @@ For each trigger and candidate, in this order:
    (at most once per trigger, user and day);
 2. ``never_retrigger``: the trigger never re-triggers and has sent to this user
    before;
-3. ``retrigger_delay``: fewer than ``retrigger_delay_days`` days since this
+3. ``replied``: the trigger stops for users who replied (its own option or the
+   company's) and this user replied to one of its emails (T9);
+4. ``retrigger_delay``: fewer than ``retrigger_delay_days`` days since this
    trigger's last send to this user;
-4. ``global_delay``: fewer than ``global_delay_days`` days since the last
+5. ``global_delay``: fewer than ``global_delay_days`` days since the last
    triggered email of ANY trigger to this user, including those chosen earlier
    in this run;
-5. otherwise ``send``.
+6. otherwise ``send``.
 
 Days are whole calendar days between local days: with a delay of 1 a user who
 got an email yesterday may get one today; with a delay of 0 only rule 1 applies.
@@ -30,12 +32,14 @@ SEND = "send"
 ALREADY_TODAY = "already_today"
 NEVER_RETRIGGER = "never_retrigger"
 RETRIGGER_DELAY = "retrigger_delay"
+REPLIED = "replied"
 GLOBAL_DELAY = "global_delay"
 
 REASONS = {
     SEND: "Selected",
     ALREADY_TODAY: "This trigger already has an email for this user today",
     NEVER_RETRIGGER: "This trigger never re-triggers and already sent to this user",
+    REPLIED: "This trigger stops for users who replied, and this user replied",
     RETRIGGER_DELAY: "Re-trigger delay of this trigger not elapsed",
     GLOBAL_DELAY: "Global delay since the last triggered email not elapsed",
 }
@@ -50,6 +54,7 @@ class TriggerControls:
     global_delay_days: int = 0
     retrigger_delay_days: int = 0
     never_retrigger: bool = False
+    stop_if_replied: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,18 +83,21 @@ def _days_since(last, day):
     return None if last is None else (day - last).days
 
 
-def check(controls, day, last_trigger_send, last_any_send):
+def check(controls, day, last_trigger_send, last_any_send, replied=False):
     """The decision code for one trigger and one user.
 
     ``last_trigger_send``: local day of this trigger's last send to the user, or
     None; ``last_any_send``: local day of the last triggered email of any trigger
-    to the user (this run included), or None.
+    to the user (this run included), or None; ``replied``: whether the user
+    replied to an email of this trigger.
     """
     since_trigger = _days_since(last_trigger_send, day)
     if since_trigger is not None and since_trigger <= 0:
         return ALREADY_TODAY
     if since_trigger is not None and controls.never_retrigger:
         return NEVER_RETRIGGER
+    if replied and controls.stop_if_replied:
+        return REPLIED
     if since_trigger is not None and since_trigger < controls.retrigger_delay_days:
         return RETRIGGER_DELAY
     since_any = _days_since(last_any_send, day)
@@ -98,7 +106,7 @@ def check(controls, day, last_trigger_send, last_any_send):
     return SEND
 
 
-def decide(day, triggers, candidates, last_trigger_send, last_any_send):
+def decide(day, triggers, candidates, last_trigger_send, last_any_send, replied=()):
     """Decide one run of ``triggers`` on local ``day``.
 
     :param day: ``datetime.date`` of the run
@@ -108,6 +116,8 @@ def decide(day, triggers, candidates, last_trigger_send, last_any_send):
     :param last_trigger_send: ``{(trigger_id, user_id): date}`` last send of that
         trigger to that user
     :param last_any_send: ``{user_id: date}`` last triggered email to that user
+    :param replied: ``{(trigger_id, user_id)}`` users who replied to an email
+        of that trigger
     :return: list of ``Decision`` in evaluation order
     """
     last_any = dict(last_any_send)
@@ -123,6 +133,7 @@ def decide(day, triggers, candidates, last_trigger_send, last_any_send):
                 day,
                 last_trigger_send.get((controls.trigger_id, user_id)),
                 last_any.get(user_id),
+                replied=(controls.trigger_id, user_id) in replied,
             )
             if code == SEND:
                 previous = last_any.get(user_id)

@@ -19,9 +19,15 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 
 TOKEN_BYTES = 32
+# A reply token (T9) is a local part: mail servers and clients may change its
+# case, so it is lower-case base32 of the first 128 bits of the same HMAC.
+REPLY_TOKEN_BYTES = 16
+REPLY_PURPOSE = "reply"
+REPLY_LOCAL_RE = re.compile(r"([a-z0-9._-]+)\+([0-9]{1,18})-([a-z2-7]{26})")
 
 
 def _as_bytes(value):
@@ -50,6 +56,41 @@ def check(secret, token, purpose, *values):
         return False
     expected = sign(secret, purpose, *values)
     return hmac.compare_digest(expected.encode(), token.encode())
+
+
+def reply_token(secret, dbname, send_id):
+    """T9: the case-insensitive token of the reply address of send ``send_id``."""
+    if not secret:
+        raise ValueError("a token needs a secret")
+    digest = hmac.new(
+        _as_bytes(secret),
+        _message(REPLY_PURPOSE, (dbname, int(send_id))),
+        hashlib.sha256,
+    ).digest()[:REPLY_TOKEN_BYTES]
+    return base64.b32encode(digest).rstrip(b"=").decode().lower()
+
+
+def reply_local_part(alias, secret, dbname, send_id):
+    """``<alias>+<send id>-<token>``: the local part of a send's reply address."""
+    return f"{alias}+{int(send_id)}-{reply_token(secret, dbname, send_id)}"
+
+
+def read_reply_local_part(local_part):
+    """``(alias, send id, token)`` of a local part shaped as a reply address,
+    else None. Only the shape is checked: ``check_reply`` checks the token."""
+    match = REPLY_LOCAL_RE.fullmatch((local_part or "").lower())
+    if not match:
+        return None
+    return match.group(1), int(match.group(2)), match.group(3)
+
+
+def check_reply(secret, dbname, send_id, token):
+    """Whether ``token`` signs the reply address of ``send_id``, in constant
+    time."""
+    if not secret or not isinstance(token, str) or not token:
+        return False
+    expected = reply_token(secret, dbname, send_id)
+    return hmac.compare_digest(expected.encode(), token.lower().encode())
 
 
 def new_api_key(prefix="ntk"):

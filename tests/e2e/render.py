@@ -30,6 +30,7 @@ def values(cfg):
         "ALIAS_DOMAIN": e2e.ALIAS_DOMAIN,
         "INBOX_DOMAIN": e2e.INBOX_DOMAIN,
         "CUSTOMERS_DOMAIN": e2e.CUSTOMERS_DOMAIN,
+        "TEAM_DOMAIN": e2e.TEAM_DOMAIN,
         "SMTP_PORT": str(cfg.smtp_port),
         "IMAP_PORT": str(cfg.imap_port),
         "ODOO_PORT": str(cfg.odoo_port),

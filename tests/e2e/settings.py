@@ -17,6 +17,7 @@ ALIAS_DOMAIN = "crm.e2e.test"  # Odoo's alias domain: piped to odoo-mailgate.py
 INBOX_DOMAIN = "inbox.e2e.test"  # a mailbox fetched by Odoo over IMAP
 CUSTOMERS_DOMAIN = "customers.e2e.test"  # mailboxes of trigger recipients
 SALES_DOMAIN = "sales.e2e.test"  # the users' own (internal) domain
+TEAM_DOMAIN = "team.e2e.test"  # mailboxes of trigger owners (replies forwarded)
 
 
 @dataclass(frozen=True)

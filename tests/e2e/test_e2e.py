@@ -18,6 +18,9 @@ Run with ``setup/e2e`` (it starts the servers); alone, every test is skipped.
 
 import base64
 import collections
+import email.message
+import email.policy
+import email.utils
 import json
 import re
 import statistics
@@ -564,6 +567,150 @@ def test_triggered_emails_headers_bounce_and_unsubscribe(cfg, odoo, world):
         ["unsubscribed_at"],
     )[0]
     assert ann["unsubscribed_at"], ann
+
+
+def test_reply_to_triggered_email_logged_and_forwarded(cfg, odoo, world, smtp):
+    """T9 (issue 15): the customer answers a triggered email over SMTP; its
+    signed Reply-To brings the reply through Postfix's pipe into Odoo, which
+    logs it on the contact and account, records it on the send and forwards
+    it to the trigger's owner (a Dovecot mailbox) with the customer as
+    Reply-To. An out-of-office to the same address is not a reply."""
+    domain = e2e.CUSTOMERS_DOMAIN
+    owner_email = f"olga@{e2e.TEAM_DOMAIN}"
+    owner = odoo.create(
+        "res.users",
+        {
+            "name": "Olga Owner",
+            "login": owner_email,
+            "email": owner_email,
+            "groups_id": [(6, 0, [odoo.ref("base.group_user")])],
+        },
+        context={"no_reset_password": True},
+    )
+    account = odoo.create("res.partner", {"name": "Reply Co", "is_company": True})
+    cleo = odoo.create(
+        "res.partner",
+        {
+            "name": "Cleo Customer",
+            "email": f"cleo@{domain}",
+            "parent_id": account,
+            "natero_crm_contact": True,
+        },
+    )
+    trigger = odoo.create(
+        "natero.trigger",
+        {
+            "name": "e2e check-in",
+            "email_from": f"Customer Success <cs@{e2e.SALES_DOMAIN}>",
+            "subject": "How is it going, {{ object.name }}?",
+            "body_html": TRIGGER_BODY,
+            "include_crm_contacts": True,
+            "user_domain": repr([("email", "=", f"cleo@{domain}")]),
+            "generate_time": 0.0,
+            "send_time": 0.0,
+            "user_id": owner,
+        },
+    )
+    odoo.call("natero.trigger", "action_activate", [trigger])
+    odoo.call("natero.trigger", "action_generate_now", [trigger])
+    cron = odoo.ref("natero_mail_trigger.ir_cron_natero_trigger_process")
+    assert odoo.call("ir.cron", "method_direct_trigger", [cron])
+
+    def send_row():
+        rows = odoo.search_read(
+            "natero.trigger.send",
+            [("trigger_id", "=", trigger)],
+            ["state", "message_id", "replied_at"],
+        )
+        return rows[0] if rows else None
+
+    send = wait_until(
+        lambda: (row := send_row()) and row["state"] == "sent" and row,
+        60,
+        "the triggered email to leave Odoo",
+    )
+
+    def received(user, check):
+        def found():
+            mails = imap_fetch_all(cfg.imap_port, user, cfg.imap_password)
+            return [m for m in mails if check(m)] or None
+
+        return wait_until(found, 60, f"the email in {user}'s mailbox", 0.3)
+
+    [sent] = received("customers", lambda m: m["Message-ID"] == send["message_id"])
+    reply_to = sent["Reply-To"]
+    match = re.fullmatch(
+        rf'"?Customer Success"? <(reply\+{send["id"]}-[a-z2-7]{{26}}'
+        rf"@{re.escape(e2e.ALIAS_DOMAIN)})>",
+        str(reply_to),
+    )
+    assert match, reply_to
+    reply_address = match.group(1)
+
+    # -- the customer replies (with an attachment) over SMTP
+    msg = email.message.EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = f"Cleo Customer <cleo@{domain}>"
+    msg["To"] = str(reply_to)
+    msg["Subject"] = f"Re: {sent['Subject']}"
+    msg["Date"] = email.utils.format_datetime(email.utils.localtime())
+    msg["Message-ID"] = email.utils.make_msgid(domain=domain)
+    msg["In-Reply-To"] = send["message_id"]
+    msg.set_content("Going well! Can we talk about the rollout on Tuesday?")
+    msg.add_attachment(
+        b"%PDF-1.4 rollout", maintype="application", subtype="pdf", filename="plan.pdf"
+    )
+    msg_id = msg["Message-ID"].strip("<>")
+    smtp.send(f"cleo@{domain}", [reply_address], msg.as_bytes())
+    log = wait_for_log(odoo, msg_id)
+    assert log["state"] == "logged" and log["kind"] == "reply", log
+    assert "+" in log["envelope_to"] and reply_address not in log["envelope_to"]
+    assert sorted(log["partner_ids"]) == sorted([cleo, account]), log
+    notes = odoo.search_read(
+        "mail.message",
+        [("natero_log_id", "=", log["id"])],
+        ["model", "res_id", "author_id", "body", "attachment_ids", "is_internal"],
+    )
+    assert {(n["model"], n["res_id"]) for n in notes} == {
+        ("res.partner", cleo),
+        ("res.partner", account),
+    }, notes
+    for note in notes:
+        assert note["author_id"][0] == cleo and note["is_internal"], note
+        assert "Reply to trigger e2e check-in" in note["body"], note
+        assert "rollout on Tuesday" in note["body"], note
+        assert len(note["attachment_ids"]) == 1, note
+    assert send_row()["replied_at"], "the send records the reply"
+
+    # -- forwarded to the owner's mailbox, the customer as Reply-To
+    [forward] = received("team", lambda m: m["Subject"] == msg["Subject"])
+    assert forward["Delivered-To"] == owner_email
+    assert owner_email in forward["To"]
+    assert forward["Reply-To"].addresses[0].addr_spec == f"cleo@{domain}"
+    assert forward["From"].addresses[0].domain == e2e.ALIAS_DOMAIN
+    assert forward["Auto-Submitted"] == "auto-generated"
+    assert forward["Return-Path"] == f"<bounce@{e2e.ALIAS_DOMAIN}>"
+    html = forward.get_body(("html",)).get_content()
+    assert "rollout on Tuesday" in html and "e2e check-in" in html
+    assert [p.get_filename() for p in forward.iter_attachments()] == ["plan.pdf"]
+
+    # -- an out-of-office to the same address: kept, not a reply
+    raw, ooo_id = make_mail(
+        f"Cleo Customer <cleo@{domain}>",
+        str(reply_to),
+        "Out of office",
+        "I am away until Monday.",
+        msgid_domain=domain,
+        Auto_Submitted="auto-replied",
+    )
+    smtp.send(f"cleo@{domain}", [reply_address], raw)
+    assert wait_for_log(odoo, ooo_id)["state"] == "ignored"
+    time.sleep(2)  # the mail queue would have sent a second forward by now
+    team = imap_fetch_all(cfg.imap_port, "team", cfg.imap_password)
+    # (Odoo also told the owner of the assignment: not a forward)
+    forwards = [m for m in team if f"cleo@{domain}" in str(m["Reply-To"] or "")]
+    assert [m["Subject"] for m in forwards] == [msg["Subject"]], [
+        (m["Subject"], m["Reply-To"]) for m in team
+    ]
 
 
 def test_nothing_left_for_the_outside_world(cfg):

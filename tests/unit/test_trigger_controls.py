@@ -136,3 +136,27 @@ def test_decide_properties(triggers, users, last_trigger, last_any):
             prev = last_any.get(decision.user_id)
             assert prev is None or (DAY - prev).days >= trig.global_delay_days
         chosen_today.add(decision.user_id)
+
+
+def test_stop_if_replied():
+    """T9: a user who replied to this trigger is never sent it again when the
+    trigger stops for users who replied; another trigger is not stopped."""
+    stopping = TC(trigger_id=1, stop_if_replied=True)
+    other = TC(trigger_id=2)
+    last = {(1, 10): DAY - timedelta(days=30), (2, 10): DAY - timedelta(days=30)}
+    decisions = controls.decide(
+        DAY,
+        [stopping, other],
+        {1: [10, 11], 2: [10]},
+        last,
+        {10: DAY - timedelta(days=30)},
+        replied={(1, 10), (2, 10)},
+    )
+    assert _codes(decisions) == {
+        (1, 10): controls.REPLIED,
+        (1, 11): controls.SEND,
+        (2, 10): controls.SEND,
+    }
+    assert "replied" in controls.REASONS[controls.REPLIED]
+    # without the option, a reply changes nothing
+    assert controls.check(other, DAY, None, None, replied=True) == controls.SEND

@@ -81,3 +81,44 @@ def test_roundtrip_property(purpose, number, text):
     token = tokens.sign(SECRET, purpose, number, text)
     assert tokens.check(SECRET, token, purpose, number, text)
     assert not tokens.check(SECRET, token, purpose, number + 1, text)
+
+
+def test_reply_token_is_a_case_insensitive_local_part():
+    """T9: the reply address survives servers that change the local part's
+    case; only its own send's token passes, in constant time."""
+    local = tokens.reply_local_part("reply", SECRET, "db", 42)
+    alias, send_id, token = tokens.read_reply_local_part(local.upper())
+    assert (alias, send_id) == ("reply", 42)
+    assert len(local) <= 64 and local == local.lower()
+    assert tokens.check_reply(SECRET, "db", 42, token)
+    assert tokens.check_reply(SECRET, "db", 42, token.upper())
+    assert not tokens.check_reply(SECRET, "db", 43, token)
+    assert not tokens.check_reply(SECRET, "db2", 42, token)
+    assert not tokens.check_reply("other", "db", 42, token)
+    assert not tokens.check_reply(SECRET, "db", 42, "")
+    assert not tokens.check_reply("", "db", 42, token)
+
+
+@pytest.mark.parametrize(
+    "local",
+    [
+        "reply",
+        "reply+42",
+        "reply+42-",
+        "reply+x-" + "a" * 26,
+        "reply+42-" + "a" * 25,
+        "reply+42-" + "1" * 26,
+        "reply+42-" + "a" * 27,
+        "+42-" + "a" * 26,
+        None,
+        "",
+    ],
+)
+def test_read_reply_local_part_refuses_other_shapes(local):
+    assert tokens.read_reply_local_part(local) is None
+
+
+@given(st.text(max_size=80))
+def test_read_reply_local_part_never_raises(local):
+    result = tokens.read_reply_local_part(local)
+    assert result is None or isinstance(result[1], int)
