@@ -81,3 +81,16 @@ class MailMessage(models.Model):
         action["domain"] = domain
         action["display_name"] = self.env._("Logged emails: %s", name)
         return action
+
+    def action_natero_open_record(self):
+        """Open the record a logged email is on (the smart button's rows)."""
+        self.ensure_one()
+        record = self.env[self.model].browse(self.res_id).exists()
+        record.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

@@ -4,3 +4,5 @@ from . import test_policy
 from . import test_fuzz
 from . import test_security
 from . import test_address_normalize
+from . import test_screens
+from . import test_tours

@@ -12,4 +12,5 @@ from . import (
     test_trigger_security,
     test_trigger_http_security,
     test_trigger_correctness,
+    test_tours,
 )
