@@ -73,6 +73,16 @@ class MailMessage(models.Model):
         )
         return {tuple(row) for row in rows}
 
+    @api.depends("record_name", "subject")
+    @api.depends_context("natero_log_subjects")
+    def _compute_display_name(self):
+        """In the logged emails of a record (smart buttons), a message is
+        named by its subject (breadcrumbs), not by the record it is on."""
+        super()._compute_display_name()
+        if self.env.context.get("natero_log_subjects"):
+            for message in self.filtered(lambda m: m.natero_log_id and m.subject):
+                message.display_name = message.subject
+
     @api.model
     def _natero_log_action(self, domain, name):
         action = self.env["ir.actions.act_window"]._for_xml_id(

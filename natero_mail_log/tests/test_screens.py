@@ -124,6 +124,9 @@ class TestLoggedEmailsButton(NateroLogCase):
         for flag in ('create="0"', 'edit="0"', 'delete="0"'):
             self.assertIn(flag, arch)
         message = self.logged_on(self.bob).with_user(self.seller)
+        self.assertIn("'natero_log_subjects': True", action["context"])
+        named = message.with_context(natero_log_subjects=True)
+        self.assertEqual(named.display_name, "Row", "breadcrumbs: the subject")
         opened = message.action_natero_open_record()
         self.assertEqual(
             (opened["res_model"], opened["res_id"]), ("res.partner", self.bob.id)
@@ -156,6 +159,24 @@ class TestLinkWizardScreens(NateroLogCase):
         self.assertEqual(wizard.new_contact_name, "Carla")
         self.assertIn(self.acme, wizard.suggested_account_ids)
         self.assertEqual(wizard.suggested_lead_ids.ids, deal.ids)
+
+    def test_suggestions_follow_access_rules(self):
+        """A salesperson (own documents only) is not offered a colleague's
+        deal, nor a contact of another company."""
+        other = self.env["res.company"].create({"name": "Other company"})
+        self.env["res.partner"].create(
+            {
+                "name": "Bob elsewhere",
+                "email": "bob@acme.example",
+                "company_id": other.id,
+            }
+        )
+        mine = self._deal(self.acme, "Mine", user_id=self.seller.id)
+        self._deal(self.acme, "Cole's", user_id=self.colleague.id)
+        log = self.bcc("Access", to="Bob <bob@acme.example>")
+        wizard = self._wizard(log)
+        self.assertEqual(wizard.suggested_partner_ids.ids, self.bob.ids)
+        self.assertEqual(wizard.suggested_lead_ids.ids, mine.ids)
 
     def test_suggests_matched_contacts(self):
         log = self.bcc("Known", to="Bob <bob@acme.example>")

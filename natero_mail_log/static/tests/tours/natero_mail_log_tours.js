@@ -216,6 +216,7 @@ tours.add("natero_mail_log_company_emails", {
             content: "A read-only view of the email, with its body",
             trigger: ".o_form_readonly .o_natero_log_body:contains(Here is our offer)",
         },
+        screenshot("logged-email"),
         {
             content: "No New button",
             trigger: ".o_control_panel:not(:has(.o_form_button_create))",
