@@ -78,10 +78,11 @@ class MailMessage(models.Model):
     def _compute_display_name(self):
         """In the logged emails of a record (smart buttons), a message is
         named by its subject (breadcrumbs), not by the record it is on."""
-        super()._compute_display_name()
+        res = super()._compute_display_name()
         if self.env.context.get("natero_log_subjects"):
             for message in self.filtered(lambda m: m.natero_log_id and m.subject):
                 message.display_name = message.subject
+        return res
 
     @api.model
     def _natero_log_action(self, domain, name):

@@ -16,28 +16,6 @@ from ..tools import parse as mail_parse
 from ..tools import policy
 
 
-def attribution_rules(env):
-    """{rule: its meaning}: the rules of tools/policy.attribute (L4)."""
-    _ = env._
-    return {
-        "personal_address": _(
-            "Sent to the user's personal log address from one of the user's "
-            "own addresses."
-        ),
-        "connected": _("Sent from an address the user connected (My Profile)."),
-        "login": _("Sent from the user's login or email address."),
-        "alias": _("Sent from an alias of the user."),
-        "connected_first": _(
-            "Several users connected the sender's address: the one who "
-            "connected it first."
-        ),
-        "ambiguous": _(
-            "Several users have the sender's address: the oldest user account."
-        ),
-        "manual": _("Linked by hand: it counts for the user who linked it."),
-    }
-
-
 class NateroMailLogDisplay(models.AbstractModel):
     """The reading side of ``natero.mail.log``, which inherits it."""
 
@@ -66,10 +44,35 @@ class NateroMailLogDisplay(models.AbstractModel):
             stem = re.sub(r"[^\w.-]+", "_", log.subject or "", flags=re.ASCII)
             log.raw_filename = f"{stem.strip('._')[:80] or 'email'}.eml"
 
+    @api.model
+    def _natero_attribution_rules(self):
+        """{rule: its meaning}: the rules of tools/policy.attribute (L4)."""
+        return {
+            "personal_address": self.env._(
+                "Sent to the user's personal log address from one of the "
+                "user's own addresses."
+            ),
+            "connected": self.env._(
+                "Sent from an address the user connected (My Profile)."
+            ),
+            "login": self.env._("Sent from the user's login or email address."),
+            "alias": self.env._("Sent from an alias of the user."),
+            "connected_first": self.env._(
+                "Several users connected the sender's address: the one who "
+                "connected it first."
+            ),
+            "ambiguous": self.env._(
+                "Several users have the sender's address: the oldest user account."
+            ),
+            "manual": self.env._(
+                "Linked by hand: it counts for the user who linked it."
+            ),
+        }
+
     @api.depends("attribution_rule")
     @api.depends_context("lang")
     def _compute_attribution_text(self):
-        rules = attribution_rules(self.env)
+        rules = self._natero_attribution_rules()
         for log in self:
             rule = log.attribution_rule
             log.attribution_text = rules.get(rule, rule) if rule else False
