@@ -28,6 +28,14 @@
         "views/natero_mail_log_menus.xml",
     ],
     "demo": ["demo/natero_mail_log_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "natero_mail_log/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "natero_mail_log/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,

@@ -31,6 +31,11 @@
         "wizards/natero_trigger_api_key_show_views.xml",
         "views/natero_trigger_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "natero_mail_trigger/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

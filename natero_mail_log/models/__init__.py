@@ -2,6 +2,7 @@
 from . import natero_mail_log_pipeline
 from . import natero_mail_log_capture
 from . import natero_mail_log_post
+from . import natero_mail_log_display
 from . import natero_mail_log
 from . import natero_mail_log_exclusion
 from . import natero_mail_log_free_domain

@@ -74,6 +74,17 @@ class MailMessage(models.Model):
         )
         return {tuple(row) for row in rows}
 
+    @api.depends("record_name", "subject")
+    @api.depends_context("natero_log_subjects")
+    def _compute_display_name(self):
+        """In the logged emails of a record (smart buttons), a message is
+        named by its subject (breadcrumbs), not by the record it is on."""
+        res = super()._compute_display_name()
+        if self.env.context.get("natero_log_subjects"):
+            for message in self.filtered(lambda m: m.natero_log_id and m.subject):
+                message.display_name = message.subject
+        return res
+
     @api.model
     def _natero_log_action(self, domain, name):
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -82,3 +93,16 @@ class MailMessage(models.Model):
         action["domain"] = domain
         action["display_name"] = self.env._("Logged emails: %s", name)
         return action
+
+    def action_natero_open_record(self):
+        """Open the record a logged email is on (the smart button's rows)."""
+        self.ensure_one()
+        record = self.env[self.model].browse(self.res_id).exists()
+        record.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

@@ -23,10 +23,12 @@ from .natero_mail_log_pipeline import Job, Picks, clean
 
 _logger = logging.getLogger(__name__)
 
+# In the order the form's status bar shows them: an unassigned email becomes
+# logged once linked by hand.
 LOG_STATES = [
     ("pending", "Pending"),
-    ("logged", "Logged"),
     ("unassigned", "Unassigned"),
+    ("logged", "Logged"),
     ("rejected", "Rejected"),
     ("ignored", "Ignored"),
     ("error", "Error"),
@@ -51,6 +53,7 @@ class NateroMailLog(models.Model):
         "natero.mail.log.capture",
         "natero.mail.log.pipeline",
         "natero.mail.log.post",
+        "natero.mail.log.display",
     ]
     _description = "Logged email"
     _order = "id desc"
@@ -72,7 +75,13 @@ class NateroMailLog(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Attributed user", readonly=True, index=True
     )
-    attribution_rule = fields.Char(readonly=True)
+    attribution_rule = fields.Char(
+        readonly=True,
+        help="Why the email counts for its user (L4): their personal log "
+        "address, a connected address, their login or email, an alias; the "
+        "first to connect an address, or the oldest account, when several "
+        "users have it.",
+    )
     personal_user_id = fields.Many2one(
         "res.users", string="Personal address of", readonly=True
     )
@@ -99,6 +108,10 @@ class NateroMailLog(models.Model):
         string="Raw email", attachment=True, readonly=True, groups="base.group_system"
     )
     raw_size = fields.Integer(readonly=True)
+    linked_by_id = fields.Many2one(
+        "res.users", string="Linked by", readonly=True, copy=False
+    )
+    linked_at = fields.Datetime(string="Linked on", readonly=True, copy=False)
     attempts = fields.Integer(readonly=True, default=0)
     processed_at = fields.Datetime(readonly=True)
 
@@ -110,6 +123,17 @@ class NateroMailLog(models.Model):
         )
         for log in self:
             log.logged_count = counts.get(log, 0)
+
+    def _notify_get_recipients(self, message, msg_vals, **kwargs):
+        """Notices on a log (L6, L7) reach users in their Odoo inbox, never by
+        email, whatever their notification preference: they are about mail
+        Odoo received, and without an outgoing mail server an email
+        notification only shows as a red delivery failure on the log."""
+        recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
+        for data in recipients:
+            if data.get("notif") == "email" and not data.get("share"):
+                data["notif"] = "inbox"
+        return recipients
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
@@ -274,7 +298,11 @@ class NateroMailLog(models.Model):
         if job.decision.state == policy.ERROR:
             raise UserError(job.decision.reason)
         if job.decision.state == policy.LOGGED:
-            log.kind = "manual"
+            # The email keeps its kind (a BCC stays a BCC); who linked it and
+            # when is kept beside it, and said in the chatter mark.
+            log.write(
+                {"linked_by_id": self.env.uid, "linked_at": fields.Datetime.now()}
+            )
         return job.decision
 
     def _natero_check_link_access(self, partners, leads):

@@ -125,9 +125,15 @@ class NateroMailLogPost(models.AbstractModel):
 
     def _natero_render_body(self, job):
         how = dict(self._fields["kind"].selection).get(job.log.kind, job.log.kind)
-        mark = Markup(
-            '<p class="o_natero_log_mark text-muted small">Logged by %s via %s</p>'
-        ) % (job.user.name, how)
+        if job.picks:  # a manual link (L6): the email keeps its kind
+            mark = Markup(
+                '<p class="o_natero_log_mark text-muted small">'
+                "Logged by %s via %s, linked by %s</p>"
+            ) % (job.user.name, how, job.picks.user.name)
+        else:
+            mark = Markup(
+                '<p class="o_natero_log_mark text-muted small">Logged by %s via %s</p>'
+            ) % (job.user.name, how)
         # mail.message sanitizes its body on create: no need to do it twice.
         return mark + Markup(clean(self._natero_body_source(job)))
 

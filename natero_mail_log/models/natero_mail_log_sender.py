@@ -35,10 +35,19 @@ class NateroMailLogSender(models.Model):
         string="Connected on", default=fields.Datetime.now, required=True
     )
     company_id = fields.Many2one(related="user_id.company_id", store=True)
+    natero_is_manager = fields.Boolean(
+        compute="_compute_natero_is_manager",
+        help="Whether the reader manages email logging: only managers set the "
+        "connection date (enforced on write).",
+    )
 
     _sql_constraints = [
         ("user_email_uniq", "UNIQUE(user_id, email_normalized)", "Already connected."),
     ]
+
+    @api.depends_context("uid")
+    def _compute_natero_is_manager(self):
+        self.natero_is_manager = self._natero_is_manager()
 
     @api.depends("email")
     def _compute_email_normalized(self):

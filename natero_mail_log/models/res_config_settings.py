@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+
+MB = 1024 * 1024
 
 
 class ResConfigSettings(models.TransientModel):
@@ -35,6 +37,19 @@ class ResConfigSettings(models.TransientModel):
     natero_log_max_attachment_size = fields.Integer(
         related="company_id.natero_log_max_attachment_size", readonly=False
     )
+    # Shown in MB, stored in bytes on the company (the pipeline compares bytes).
+    natero_log_max_body_mb = fields.Float(
+        string="Largest body (MB)",
+        digits=(16, 2),
+        compute="_compute_natero_log_size_mb",
+        inverse="_inverse_natero_log_size_mb",
+    )
+    natero_log_max_attachment_mb = fields.Float(
+        string="Largest attachment (MB)",
+        digits=(16, 2),
+        compute="_compute_natero_log_size_mb",
+        inverse="_inverse_natero_log_size_mb",
+    )
     natero_log_require_auth = fields.Boolean(
         related="company_id.natero_log_require_auth", readonly=False
     )
@@ -50,6 +65,23 @@ class ResConfigSettings(models.TransientModel):
     natero_log_exclusion_count = fields.Integer(
         compute="_compute_natero_log_exclusion_count"
     )
+
+    @api.depends("natero_log_max_body_size", "natero_log_max_attachment_size")
+    def _compute_natero_log_size_mb(self):
+        for settings in self:
+            settings.natero_log_max_body_mb = settings.natero_log_max_body_size / MB
+            settings.natero_log_max_attachment_mb = (
+                settings.natero_log_max_attachment_size / MB
+            )
+
+    def _inverse_natero_log_size_mb(self):
+        for settings in self:
+            settings.natero_log_max_body_size = round(
+                settings.natero_log_max_body_mb * MB
+            )
+            settings.natero_log_max_attachment_size = round(
+                settings.natero_log_max_attachment_mb * MB
+            )
 
     def _compute_natero_log_exclusion_count(self):
         Exclusion = self.env["natero.mail.log.exclusion"]

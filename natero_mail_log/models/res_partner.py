@@ -57,23 +57,39 @@ class ResPartner(models.Model):
         ]
 
     def _compute_natero_log_count(self):
+        """The emails logged on each partner or, for a company, on it or its
+        contacts: each email counted once, however many of them it is on."""
         partners = self.filtered("id")
         members = partners._natero_log_members()
         everyone = set().union(*members.values())
-        counts = dict(
-            self.env["mail.message"]._read_group(
-                self._natero_log_domain(everyone), ["res_id"], ["__count"]
-            )
-        )
+        logs_of = defaultdict(set)
+        for res_id, log_ids in self.env["mail.message"]._read_group(
+            self._natero_log_domain(everyone),
+            ["res_id"],
+            ["natero_log_id:array_agg"],
+        ):
+            logs_of[res_id].update(log_ids)
         for partner in self:
             ids = members.get(partner.id, ())
-            partner.natero_log_count = sum(counts.get(i, 0) for i in ids)
+            partner.natero_log_count = len(set().union(*(logs_of[i] for i in ids)))
 
     def action_natero_log_messages(self):
+        """The emails logged on this partner (and its contacts), each once:
+        the message on the partner itself when there is one, else the first."""
         self.ensure_one()
         ids = self._natero_log_members()[self.id]
+        messages = self.env["mail.message"].search_fetch(
+            self._natero_log_domain(ids), ["res_id", "natero_log_id"], order="id"
+        )
+        first = {}
+        for message in messages:
+            current = first.get(message.natero_log_id.id)
+            if current is None or (
+                message.res_id == self.id and current.res_id != self.id
+            ):
+                first[message.natero_log_id.id] = message
         return self.env["mail.message"]._natero_log_action(
-            self._natero_log_domain(ids), self.display_name
+            [("id", "in", [m.id for m in first.values()])], self.display_name
         )
 
     @api.model

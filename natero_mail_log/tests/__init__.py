@@ -6,3 +6,5 @@ from . import test_security
 from . import test_address_normalize
 from . import test_compat
 from . import test_lanes
+from . import test_screens
+from . import test_tours

@@ -252,7 +252,8 @@ class TestUnassignedAndLimits(NateroLogCase):
         wizard.lead_ids.add(deal)
         wizard.save().action_link()
         self.assertEqual(log.state, "logged")
-        self.assertEqual(log.kind, "manual")
+        self.assertEqual(log.kind, "bcc", "a linked BCC stays a BCC (issue 13)")
+        self.assertEqual(log.linked_by_id, self.seller)
         self.assertTrue(self.logged_on(self.kate))
         self.assertTrue(self.logged_on(deal))
 
@@ -355,7 +356,7 @@ class TestUnassignedAndLimits(NateroLogCase):
         log = self._bcc_two_files("Files to link", to="stranger@nowhere.example")
         self.assertEqual(log.state, "unassigned")
         self._link(log, self.kate)
-        self.assertEqual((log.state, log.kind), ("logged", "manual"))
+        self.assertEqual((log.state, log.kind), ("logged", "bcc"))
         self.assertIn("big.bin", log.reason)
         message = self.logged_on(self.kate)
         self.assertEqual(message.attachment_ids.mapped("name"), ["small.txt"])

@@ -15,5 +15,6 @@ from . import (
     test_trigger_correctness,
     test_trigger_render,
     test_compat,
+    test_tours,
 )
 from . import test_trigger_replies

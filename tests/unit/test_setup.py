@@ -443,3 +443,56 @@ def test_staged_copy_outside_git(tmp_path):
     staged = stage_addon.stage(addon, "19.0", tmp_path / "out")
     assert (staged / "models" / "a.py").read_text() == "x = 1\n"
     assert '"19.0.2.3.4"' in (staged / "__manifest__.py").read_text()
+
+
+# --- browser tours -----------------------------------------------------------------
+
+
+def setup_test_functions(names, script, tmp_path, **env):
+    """Run ``script`` with the functions ``names`` of setup/test defined."""
+    pattern = "; ".join(f"/^{name}()/,/^}}/p" for name in names)
+    return lib(
+        f'loud() {{ echo "LOUD $*"; }}; '
+        f"source <(sed -n '{pattern}' \"$ROOT/setup/test\"); {script}",
+        tmp_path,
+        **env,
+    )
+
+
+def test_tours_skipped_loudly_without_websocket_client(tmp_path):
+    """Odoo skips every tour without the websocket-client package as surely as
+    without Chromium: setup/test says so in its loud line, and the stage is
+    skipped, not passed."""
+    root = tmp_path / "repo"
+    (root / ".venv-18.0" / "bin").mkdir(parents=True)
+    (root / ".venv-18.0" / "bin" / "python").write_text(
+        "#!/bin/sh\nexec python3 -c 'import sys; sys.exit(1)'\n"
+    )
+    (root / ".venv-18.0" / "bin" / "python").chmod(0o755)
+    result = setup_test_functions(
+        ["find_browser", "tour_client", "browser"],
+        f'ROOT={root}; FOUND=(18.0); browser && rc=0 || rc=$?; echo "rc=$rc $NOTE"',
+        tmp_path,
+    )
+    assert "LOUD BROWSER TOURS SKIPPED: the Python package websocket-client" in (
+        result.stdout
+    ), result.stderr
+    assert "rc=3" in result.stdout
+
+
+def test_idle_connection_timeouts_are_not_errors(tmp_path):
+    """werkzeug's "Request timed out" for a connection Chromium opened and
+    never used (Odoo's 5 s test-mode timeout) does not fail the suite; any
+    other ERROR line does."""
+    log = tmp_path / "odoo.log"
+    log.write_text(
+        "2026-12-02 02:03:00,904 24019 ERROR ? werkzeug: 127.0.0.1 - - "
+        "[02/Dec/2026 02:03:00] Request timed out: TimeoutError('timed out') - - -\n"
+        "2026-12-02 02:03:01,000 24019 ERROR db odoo.http: Exception during request\n"
+    )
+    result = setup_test_functions(
+        ["error_lines"], f"grep -E ' (ERROR|CRITICAL) ' {log} | error_lines", tmp_path
+    )
+    assert result.stdout.splitlines() == [
+        "2026-12-02 02:03:01,000 24019 ERROR db odoo.http: Exception during request"
+    ]
