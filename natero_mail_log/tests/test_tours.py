@@ -10,6 +10,8 @@ same tours to take the README's screenshots (docs/screens/).
 
 from odoo.tests import HttpCase, tagged
 
+from .. import compat
+
 MAIL = """From: Sam Seller <sam.seller@vendor.example>
 To: {to}
 Delivered-To: log@natero-tour.example
@@ -50,7 +52,7 @@ class TestMailLogTours(HttpCase):
                     "login": "sam",
                     "password": "sam",
                     "email": "sam.seller@vendor.example",
-                    "groups_id": [
+                    compat.USER_GROUPS: [
                         (6, 0, [env.ref("sales_team.group_sale_salesman").id])
                     ],
                     # Notifications by email: the log's notices must still stay

@@ -577,13 +577,19 @@ def test_reply_to_triggered_email_logged_and_forwarded(cfg, odoo, world, smtp):
     Reply-To. An out-of-office to the same address is not a reply."""
     domain = e2e.CUSTOMERS_DOMAIN
     owner_email = f"olga@{e2e.TEAM_DOMAIN}"
+    # the field is groups_id on 18.0, group_ids on 19.0
+    groups_field = (
+        "group_ids"
+        if odoo.call("res.users", "fields_get", ["group_ids"], attributes=["type"])
+        else "groups_id"
+    )
     owner = odoo.create(
         "res.users",
         {
             "name": "Olga Owner",
             "login": owner_email,
             "email": owner_email,
-            "groups_id": [(6, 0, [odoo.ref("base.group_user")])],
+            groups_field: [(6, 0, [odoo.ref("base.group_user")])],
         },
         context={"no_reset_password": True},
     )
