@@ -29,6 +29,14 @@
         "wizards/natero_trigger_api_key_show_views.xml",
         "views/natero_trigger_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "natero_mail_trigger/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "natero_mail_trigger/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -2,7 +2,7 @@
 from urllib.parse import urlencode
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .natero_trigger_send import ATTEMPTED_STATES
 
@@ -12,6 +12,19 @@ RATES = {
     "ctr_delivered": ("clicked", "delivered"),
     "open_rate": ("opened", "delivered"),
 }
+# The details page of a trigger (cards, chart, table), in this order:
+# (field of this model, Font Awesome icon, drawn in the chart by default).
+# A new measure is a column of _table_query, its field, and one line here
+# (and, for its card's list, a line of MEASURE_DOMAINS in natero_trigger_send).
+MEASURES = (
+    ("recipients", "fa-users", True),
+    ("delivered", "fa-check", True),
+    ("opened", "fa-envelope-open-o", True),
+    ("clicked", "fa-mouse-pointer", True),
+    ("ctr", "fa-percent", False),
+    ("failed", "fa-exclamation-triangle", False),
+    ("unsubscribed", "fa-ban", False),
+)
 
 
 class NateroTriggerStat(models.Model):
@@ -68,14 +81,14 @@ class NateroTriggerStat(models.Model):
         readonly=True, help="Users who unsubscribed from this email."
     )
     ctr = fields.Float(
-        string="Click-through rate (÷ opened) %",
+        string="CTR (%)",
         readonly=True,
         aggregator="avg",
         digits=(16, 1),
-        help="Natero's click-through rate: clicked ÷ opened.",
+        help="Click-through rate, Natero's: clicked ÷ opened.",
     )
     ctr_delivered = fields.Float(
-        string="Clicked ÷ delivered %",
+        string="Clicked ÷ delivered (%)",
         readonly=True,
         aggregator="avg",
         digits=(16, 1),
@@ -83,7 +96,7 @@ class NateroTriggerStat(models.Model):
         "clicked ÷ delivered.",
     )
     open_rate = fields.Float(
-        string="Open rate %",
+        string="Open rate (%)",
         readonly=True,
         aggregator="avg",
         digits=(16, 1),
@@ -131,6 +144,16 @@ class NateroTriggerStat(models.Model):
             open_rate=rate(opened, delivered),
             states=ATTEMPTED_STATES,
         )
+
+    @api.depends("trigger_id", "local_day")
+    def _compute_display_name(self):
+        """A day keeps its trigger's name (breadcrumbs of the details)."""
+        for stat in self:
+            stat.display_name = self.env._(
+                "%(trigger)s, %(day)s",
+                trigger=stat.trigger_id.name,
+                day=format_date(self.env, stat.local_day),
+            )
 
     @api.model
     def _read_group_select(self, aggregate_spec, query):

@@ -13,4 +13,5 @@ from . import (
     test_trigger_http_security,
     test_trigger_correctness,
     test_trigger_render,
+    test_trigger_tours,
 )
