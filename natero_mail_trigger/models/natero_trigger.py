@@ -198,8 +198,8 @@ class NateroTrigger(models.Model):
         help="Day of the list waiting for its send time.",
     )
     last_generate_day = fields.Date(readonly=True, copy=False)
-    start_date = fields.Date(readonly=True, copy=False)
-    last_send_at = fields.Datetime(readonly=True, copy=False)
+    start_date = fields.Date(string="Started on", readonly=True, copy=False)
+    last_send_at = fields.Datetime(string="Last send", readonly=True, copy=False)
     # ------------------------------------------------------------------- sends
     send_ids = fields.One2many("natero.trigger.send", "trigger_id", string="Sends")
     pending_send_ids = fields.One2many(
@@ -245,6 +245,7 @@ class NateroTrigger(models.Model):
         for trigger in self:
             trigger.schedule_tz = trigger.user_id.tz or "UTC"
 
+    @api.depends("company_id")  # any: computed for new records too
     def _compute_placeholder_model(self):
         self.placeholder_model = "res.partner"
 
@@ -348,6 +349,22 @@ class NateroTrigger(models.Model):
 
     # ================================================================== CRUD
 
+    @api.model
+    def default_get(self, fields_list):
+        """A new trigger's form starts with the default body (its variable
+        shown with its default text), as the trigger is created with it."""
+        defaults = super().default_get(fields_list)
+        if (
+            "body_html" in fields_list
+            and not defaults.get("body_html")
+            and not self.env.context.get("natero_trigger_no_default_body")
+        ):
+            defaults["body_html"] = DEFAULT_BODY
+        if "placeholder_model" in fields_list:
+            # the form's first values: the placeholder tool needs it at once
+            defaults["placeholder_model"] = "res.partner"
+        return defaults
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -373,7 +390,11 @@ class NateroTrigger(models.Model):
         for vals, template in zip(vals_list, templates, strict=True):
             # always its own template (deleted with the trigger, as sudo)
             vals["mail_template_id"] = template.id
-        triggers = super().create(vals_list)
+        # the body went to the template: not the form's default body again
+        triggers = super(
+            NateroTrigger, self.with_context(natero_trigger_no_default_body=True)
+        ).create(vals_list)
+        triggers = triggers.with_env(self.env)
         triggers._check_domains()
         return triggers
 

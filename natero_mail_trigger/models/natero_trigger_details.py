@@ -51,7 +51,10 @@ class NateroTriggerDetails(models.AbstractModel):
                 "measures": [
                     {
                         "name": name,
-                        "label": Stat._fields[name]._description_string(self.env),
+                        # "CTR (%)": the card shows "12.5 %", the chart's axis "%"
+                        "label": Stat._fields[name]
+                        ._description_string(self.env)
+                        .removesuffix(" (%)"),
                         "help": Stat._fields[name]._description_help(self.env) or "",
                         "icon": icon,
                         "rate": name in RATES,
@@ -105,6 +108,8 @@ class NateroTriggerDetails(models.AbstractModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "natero_mail_trigger.natero_trigger_send_action"
         )
+        # the web client titles the action (breadcrumbs) by its display_name
+        action.pop("display_name", None)
         action.update(
             name=self.env._(
                 "%(measure)s: %(trigger)s",
@@ -115,7 +120,7 @@ class NateroTriggerDetails(models.AbstractModel):
                 ("trigger_id", "=", self.id),
                 *Send._get_measure_domain(measure),
             ],
-            context={"create": False},
+            context={"create": False, "natero_trigger_id": self.id},
         )
         return action
 
@@ -125,6 +130,8 @@ class NateroTriggerDetails(models.AbstractModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "natero_mail_trigger.natero_trigger_stat_action"
         )
+        # the web client titles the action (breadcrumbs) by its display_name
+        action.pop("display_name", None)
         action.update(
             name=self.env._("Statistics of %s", self.name),
             domain=[("trigger_id", "=", self.id)],

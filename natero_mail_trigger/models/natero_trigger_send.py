@@ -95,13 +95,15 @@ class NateroTriggerSend(models.Model):
         STATES, required=True, default="generated", readonly=True, index=True
     )
     company_id = fields.Many2one("res.company", readonly=True, index=True)
-    generated_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    generated_at = fields.Datetime(
+        string="Generated", readonly=True, default=fields.Datetime.now
+    )
     removed_at = fields.Datetime(readonly=True)
     removed_by_id = fields.Many2one("res.users", readonly=True)
-    queued_at = fields.Datetime(readonly=True)
-    sent_at = fields.Datetime(readonly=True)
-    failed_at = fields.Datetime(readonly=True)
-    unsubscribed_at = fields.Datetime(readonly=True)
+    queued_at = fields.Datetime(string="Queued", readonly=True)
+    sent_at = fields.Datetime(string="Sent", readonly=True)
+    failed_at = fields.Datetime(string="Failed", readonly=True)
+    unsubscribed_at = fields.Datetime(string="Unsubscribed", readonly=True)
     # T7 tracking: first times are set once; counts grow with every hit
     opened_at = fields.Datetime(
         string="Opened", readonly=True, help="First open by a person (pixel or click)."

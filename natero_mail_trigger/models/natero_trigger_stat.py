@@ -195,6 +195,8 @@ class NateroTriggerStat(models.Model):
             "failed": self.env._("Failed"),
             "unsubscribed": self.env._("Unsubscribed"),
         }
+        # the web client titles the action (breadcrumbs) by its display_name
+        action.pop("display_name", None)
         action.update(
             name=self.env._(
                 "%(measure)s of %(trigger)s on %(day)s",

@@ -76,15 +76,27 @@ registry.category("web_tour.tours").add("natero_trigger_create", {
                 "label.o_form_label:contains(Body) + div[name=body_html].oe-bordered-editor t[t-out='object.name']:contains(there)",
         },
         {
-            content: "Type '/' at the end of the second paragraph",
+            content: "Write a sentence, then type '/' in its middle",
             trigger: `${BODY} > div > p:nth-child(2)`,
             async run(actions) {
-                await actions.editor("Your role: /");
-                document
-                    .querySelector(BODY)
-                    .dispatchEvent(
-                        new InputEvent("input", {inputType: "insertText", data: "/"})
-                    );
+                await actions.editor("Your role: , welcome aboard.");
+                const text = this.anchor.firstChild;
+                const range = document.createRange();
+                range.setStart(text, "Your role: ".length);
+                range.collapse(true);
+                const selection = document.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                // the keystroke's beforeinput (execCommand sends only input)
+                this.anchor.dispatchEvent(
+                    new InputEvent("beforeinput", {
+                        inputType: "insertText",
+                        data: "/",
+                        bubbles: true,
+                        cancelable: true,
+                    })
+                );
+                typeText("/");
             },
         },
         {
@@ -115,24 +127,20 @@ registry.category("web_tour.tours").add("natero_trigger_create", {
             run: "click",
         },
         {
-            content: "The placeholder is in the body, with its default text",
-            trigger: `${BODY} t[t-out='object.function']:contains(a valued user)`,
-            run() {
-                // go on typing after it, as a user does
-                typeText(", welcome aboard.");
-            },
-        },
-        {
-            content: "The words typed after the placeholder stay outside it",
-            trigger: `${BODY} p:contains(welcome aboard)`,
+            content:
+                "The placeholder is in the body, with its default text, and the words after it stay outside it",
+            trigger: `${BODY} p:has(t[t-out='object.function']:contains(a valued user)):contains(welcome aboard)`,
             run() {
                 const placeholder = this.anchor.querySelector(
                     "t[t-out='object.function']"
                 );
-                if (!placeholder || placeholder.textContent !== "a valued user") {
-                    throw new Error(
-                        `placeholder swallowed the text: ${this.anchor.innerHTML}`
-                    );
+                if (
+                    placeholder.textContent !== "a valued user" ||
+                    !this.anchor.textContent.startsWith(
+                        "Your role: a valued user, welcome"
+                    )
+                ) {
+                    throw new Error(`unexpected body: ${this.anchor.innerHTML}`);
                 }
             },
         },
@@ -142,35 +150,24 @@ registry.category("web_tour.tours").add("natero_trigger_create", {
         ...save("Save it again after editing another word"),
         {
             content: "Both placeholders are still there after saving",
-            trigger: `${BODY}:has(t[t-out='object.name']:contains(there)):has(t[t-out='object.function']:contains(a valued user)):contains(welcome aboard)`,
+            trigger: `${BODY}:contains(Hi)`,
+            run() {
+                const html = this.anchor.innerHTML;
+                const name = this.anchor.querySelector("t[t-out='object.name']");
+                const role = this.anchor.querySelector("t[t-out='object.function']");
+                if (
+                    name?.textContent !== "there" ||
+                    role?.textContent !== "a valued user" ||
+                    !role.parentElement.textContent.includes(
+                        "a valued user, welcome aboard."
+                    )
+                ) {
+                    throw new Error(`placeholders lost on saving: ${html}`);
+                }
+            },
         },
         retype("welcome", "glad to have you"),
         ...save("And once more"),
-        // ---- preview and test
-        {
-            content: "Preview the email",
-            trigger: "button[name=action_open_preview]",
-            run: "click",
-        },
-        {
-            content: "It opens on the first recipient, rendered",
-            trigger: ".modal div[name=partner_id] input:value(Ada Admin)",
-        },
-        {
-            content: "The variables are the recipient's values",
-            trigger:
-                ".modal div[name=body_html]:contains(Hi Ada Admin,):contains(Your role: CTO, glad to have you aboard.)",
-        },
-        screenshot("trigger-preview"),
-        {
-            content: "Send a test to me",
-            trigger: ".modal button[name=action_send_test]",
-            run: "click",
-        },
-        {
-            content: "The real outcome is reported",
-            trigger: ".o_notification:contains(Test email sent to)",
-        },
         // ---- step 2: the rule
         {
             content: "Open the rule",
@@ -210,6 +207,41 @@ registry.category("web_tour.tours").add("natero_trigger_create", {
             content: "Send only once to each user",
             trigger: "div[name=never_retrigger] input",
             run: "click",
+        },
+        // ---- preview and test
+        {
+            content: "Preview the email",
+            trigger: "button[name=action_open_preview]",
+            run: "click",
+        },
+        {
+            content: "It opens on the first recipient, rendered",
+            trigger: ".modal div[name=partner_id] input:value(Ada Admin)",
+        },
+        {
+            content: "The variables are the recipient's values",
+            trigger: ".modal div[name=body_html] iframe",
+            run() {
+                // the readonly body is shown in an iframe (cssReadonly)
+                const body = this.anchor.contentDocument?.body;
+                const text = (body?.textContent || "").replace(/\s+/g, " ");
+                if (
+                    !text.includes("Hi Ada Admin,") ||
+                    !text.includes("Your role: CTO, glad to have you aboard.")
+                ) {
+                    throw new Error(`preview: ${text}`);
+                }
+            },
+        },
+        screenshot("trigger-preview"),
+        {
+            content: "Send a test to me",
+            trigger: ".modal button[name=action_send_test]",
+            run: "click",
+        },
+        {
+            content: "The real outcome is reported",
+            trigger: ".o_notification:contains(Test email sent to)",
         },
         // ---- step 4: activation
         {
