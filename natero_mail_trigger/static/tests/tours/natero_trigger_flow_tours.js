@@ -144,6 +144,13 @@ registry.category("web_tour.tours").add("natero_trigger_create", {
                 }
             },
         },
+        {
+            content: "Show the subject and the body",
+            trigger: "div[name=subject]",
+            run() {
+                this.anchor.scrollIntoView({block: "start"});
+            },
+        },
         screenshot("trigger-message"),
         ...save("Save the trigger"),
         retype("Hello", "Hi"),
@@ -191,6 +198,13 @@ registry.category("web_tour.tours").add("natero_trigger_create", {
             content: "Re-check rules at send time is not in the account rule",
             trigger:
                 ".o_inner_group:has(.o_horizontal_separator:contains(At send time)) div[name=recheck_rules_at_send]",
+        },
+        {
+            content: "Show the count with the boxes",
+            trigger: "div[name=candidates]",
+            run() {
+                this.anchor.scrollIntoView({block: "start"});
+            },
         },
         screenshot("trigger-rule"),
         // ---- step 3: the controls
@@ -330,6 +344,14 @@ registry.category("web_tour.tours").add("natero_trigger_details", {
             },
         },
         screenshot("trigger-details"),
+        {
+            content: "Scroll to the next send and the daily table",
+            trigger: ".o_form_sheet .o_horizontal_separator:contains(Next send)",
+            run() {
+                this.anchor.scrollIntoView({block: "start"});
+            },
+        },
+        screenshot("trigger-details-table"),
         {
             content: "The failed card opens its recipients",
             trigger: ".o_natero_card[data-measure=failed]",
