@@ -67,13 +67,15 @@ class NateroTriggerDetails(models.AbstractModel):
                 "days": [fields.Date.to_string(day["local_day"]) for day in days],
             }
 
+    @api.depends("name")
     @api.depends_context("natero_trigger_details")
     def _compute_display_name(self):
         """The details page's breadcrumb keeps the trigger's name."""
-        super()._compute_display_name()
-        if self.env.context.get("natero_trigger_details"):
-            for trigger in self:
-                trigger.display_name = self.env._("Details of %s", trigger.name)
+        details = self.env.context.get("natero_trigger_details")
+        for trigger in self:
+            trigger.display_name = (
+                self.env._("Details of %s", trigger.name) if details else trigger.name
+            )
 
     def action_open_details(self):
         """T7: the details page of this trigger (cards, chart, table)."""
