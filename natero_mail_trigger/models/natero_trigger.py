@@ -270,7 +270,7 @@ class NateroTrigger(models.Model):
             try:
                 domain = trigger._get_recipient_domain()
                 count = trigger._partner_model().search_count(domain)
-            except (UserError, ValidationError, ValueError):
+            except (AccessError, UserError, ValidationError, ValueError):
                 count = 0
             trigger.candidate_count = count
 
@@ -538,7 +538,7 @@ class NateroTrigger(models.Model):
             return self._partner_model().search(
                 self._get_recipient_domain(), limit=1, order="id"
             )
-        except (UserError, ValidationError, ValueError):
+        except (AccessError, UserError, ValidationError, ValueError):
             return self._partner_model()
 
     def _check_preview_partner(self, partner):
