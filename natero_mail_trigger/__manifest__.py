@@ -32,6 +32,9 @@
         "views/natero_trigger_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "natero_mail_trigger/static/src/**/*",
+        ],
         "web.assets_tests": [
             "natero_mail_trigger/static/tests/tours/**/*",
         ],

@@ -11,6 +11,7 @@ from . import (
     natero_trigger_links,
     natero_trigger_engine,
     natero_trigger_render,
+    natero_trigger_details,
     natero_trigger,
     natero_trigger_send,
     natero_trigger_stat,

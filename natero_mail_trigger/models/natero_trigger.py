@@ -18,7 +18,7 @@ RECIPIENTS_DAYS = 30
 # only what users without the template editor group may write (Settings >
 # Restrict Template Rendering): ``object.name`` and a static unsubscribe link
 DEFAULT_BODY = f"""<div>
-    <p>Hello <t t-out="object.name"/>,</p>
+    <p>Hello <t t-out="object.name">there</t>,</p>
     <p>...</p>
     <p style="font-size: 12px; color: #888;">
         <a href="{UNSUBSCRIBE_PLACEHOLDER}">Unsubscribe</a>
@@ -44,6 +44,7 @@ class NateroTrigger(models.Model):
         "natero.trigger.engine",
         "natero.trigger.render",
         "natero.trigger.links",
+        "natero.trigger.details",
     ]
     _order = "priority desc, id"
 
@@ -102,6 +103,11 @@ class NateroTrigger(models.Model):
     body_html = fields.Html(
         related="mail_template_id.body_html", readonly=False, sanitize=False
     )
+    placeholder_model = fields.Char(
+        compute="_compute_placeholder_model",
+        help="Model of ``object`` in the subject and body: the dynamic "
+        "placeholder tool offers its fields.",
+    )
     template_source_id = fields.Many2one(
         "mail.template",
         string="Load from template",
@@ -129,6 +135,12 @@ class NateroTrigger(models.Model):
     usage_rule_ids = fields.One2many(
         "natero.trigger.usage.rule", "trigger_id", string="Usage rules", copy=True
     )
+    candidate_count = fields.Integer(
+        string="Candidates",
+        compute="_compute_candidate_count",
+        help="Contacts matching the include-boxes and the rules now, before the "
+        "frequency controls.",
+    )
     recheck_rules_at_send = fields.Boolean(
         string="Re-check rules at send time",
         help="At send time, drop recipients who no longer match the rules. "
@@ -151,7 +163,10 @@ class NateroTrigger(models.Model):
         default=7,
         help="Minimum days between two emails of this trigger to the same user.",
     )
-    never_retrigger = fields.Boolean(help="Send this email to the same user only once.")
+    never_retrigger = fields.Boolean(
+        string="Never re-trigger",
+        help="Send this email to the same user only once.",
+    )
     stop_if_replied = fields.Boolean(
         string="Stop for users who replied",
         help="A user who replied to an email of this trigger is never sent it "
@@ -163,7 +178,11 @@ class NateroTrigger(models.Model):
     )
     send_time = fields.Float(default=10.0, help="Daily time at which the list is sent.")
     next_generate_at = fields.Datetime(
-        readonly=True, copy=False, index="btree_not_null"
+        string="Next generate",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the next list is generated.",
     )
     next_send_at = fields.Datetime(
         string="List send time",
@@ -187,8 +206,8 @@ class NateroTrigger(models.Model):
         help="Day of the list waiting for its send time.",
     )
     last_generate_day = fields.Date(readonly=True, copy=False)
-    start_date = fields.Date(readonly=True, copy=False)
-    last_send_at = fields.Datetime(readonly=True, copy=False)
+    start_date = fields.Date(string="Started on", readonly=True, copy=False)
+    last_send_at = fields.Datetime(string="Last send", readonly=True, copy=False)
     # ------------------------------------------------------------------- sends
     send_ids = fields.One2many("natero.trigger.send", "trigger_id", string="Sends")
     pending_send_ids = fields.One2many(
@@ -211,6 +230,9 @@ class NateroTrigger(models.Model):
         compute="_compute_replies_30d",
         help="Distinct users who replied to this trigger's emails of its lists of "
         "the last 30 days of the owner's calendar, today included.",
+    )
+    stat_ids = fields.One2many(
+        "natero.trigger.stat", "trigger_id", string="Daily statistics"
     )
     account_log_ids = fields.One2many(
         "natero.trigger.account.log", "trigger_id", string="Account communications"
@@ -236,6 +258,35 @@ class NateroTrigger(models.Model):
     def _compute_schedule_tz(self):
         for trigger in self:
             trigger.schedule_tz = trigger.user_id.tz or "UTC"
+
+    @api.depends("company_id")  # any: computed for new records too
+    def _compute_placeholder_model(self):
+        self.placeholder_model = "res.partner"
+
+    @api.depends(
+        "company_id",
+        "include_churned",
+        "include_inactive",
+        "include_crm_contacts",
+        "include_product_users",
+        "user_domain",
+        "use_account_rule",
+        "account_domain",
+        "usage_rule_ids.event_name",
+        "usage_rule_ids.operator",
+        "usage_rule_ids.count",
+        "usage_rule_ids.days",
+    )
+    def _compute_candidate_count(self):
+        """The rule editor's count: contacts matching the include-boxes and
+        every rule now (as the acting user; 0 while a rule is invalid)."""
+        for trigger in self:
+            try:
+                domain = trigger._get_recipient_domain()
+                count = trigger._partner_model().search_count(domain)
+            except (AccessError, UserError, ValidationError, ValueError):
+                count = 0
+            trigger.candidate_count = count
 
     @api.depends("pending_day", "send_ids.state")
     def _compute_pending_send_ids(self):
@@ -322,6 +373,22 @@ class NateroTrigger(models.Model):
 
     # ================================================================== CRUD
 
+    @api.model
+    def default_get(self, fields_list):
+        """A new trigger's form starts with the default body (its variable
+        shown with its default text), as the trigger is created with it."""
+        defaults = super().default_get(fields_list)
+        if (
+            "body_html" in fields_list
+            and not defaults.get("body_html")
+            and not self.env.context.get("natero_trigger_no_default_body")
+        ):
+            defaults["body_html"] = DEFAULT_BODY
+        if "placeholder_model" in fields_list:
+            # the form's first values: the placeholder tool needs it at once
+            defaults["placeholder_model"] = "res.partner"
+        return defaults
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -347,7 +414,11 @@ class NateroTrigger(models.Model):
         for vals, template in zip(vals_list, templates, strict=True):
             # always its own template (deleted with the trigger, as sudo)
             vals["mail_template_id"] = template.id
-        triggers = super().create(vals_list)
+        # the body went to the template: not the form's default body again
+        triggers = super(
+            NateroTrigger, self.with_context(natero_trigger_no_default_body=True)
+        ).create(vals_list)
+        triggers = triggers.with_env(self.env)
         triggers._check_domains()
         return triggers
 
@@ -472,8 +543,16 @@ class NateroTrigger(models.Model):
     # ================================================================ review (T5)
 
     def action_open_preview(self, partner=None):
+        """Preview on ``partner``, else the first of the list waiting to be
+        sent, else the first contact matching the rules now."""
         self.ensure_one()
-        partner = partner or self.pending_send_ids.partner_id[:1]
+        partner = (
+            partner
+            or self.pending_send_ids.filtered(lambda s: s.state == "generated")[
+                :1
+            ].partner_id
+            or self._get_first_candidate()
+        )
         wizard = self.env["natero.trigger.preview"].create(
             {"trigger_id": self.id, "partner_id": partner.id if partner else False}
         )
@@ -485,6 +564,16 @@ class NateroTrigger(models.Model):
             "view_mode": "form",
             "target": "new",
         }
+
+    def _get_first_candidate(self):
+        """The first contact matching the rules now, that the user may read."""
+        self.ensure_one()
+        try:
+            return self._partner_model().search(
+                self._get_recipient_domain(), limit=1, order="id"
+            )
+        except (AccessError, UserError, ValidationError, ValueError):
+            return self._partner_model()
 
     def _check_preview_partner(self, partner):
         """Refuse to render this trigger for ``partner`` unless the acting user
@@ -526,7 +615,8 @@ class NateroTrigger(models.Model):
         )
 
     def _send_test(self, partner):
-        """Send the email rendered for ``partner`` to the acting user, now.
+        """Send the email rendered for ``partner`` to the acting user, now,
+        through the mail server; return the error, or None when it went out.
 
         Only to the user's own address: a test is not a way to send any
         contact's email to anyone."""
@@ -555,8 +645,14 @@ class NateroTrigger(models.Model):
                 }
             )
         )
-        mail.send()
-        return mail
+        # synchronously, as Odoo's "Test connection": the outcome is reported
+        mail.send(raise_exception=False)
+        if mail.exists() and mail.state == "exception":
+            error = mail.failure_reason or self.env._("The email could not be sent.")
+            # a failed test is not retried: it is not left in the queue
+            mail.unlink()
+            return error
+        return None
 
     def action_activate(self):
         for trigger in self:
@@ -601,19 +697,6 @@ class NateroTrigger(models.Model):
             }
         )
         return True
-
-    def action_open_details(self):
-        """T7: daily trends of this trigger, as a chart and a table."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "natero_mail_trigger.natero_trigger_stat_action"
-        )
-        action.update(
-            name=self.env._("Details of %s", self.name),
-            domain=[("trigger_id", "=", self.id)],
-            context={"default_trigger_id": self.id},
-        )
-        return action
 
     def action_edit(self):
         self.ensure_one()

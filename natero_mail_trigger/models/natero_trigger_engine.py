@@ -359,8 +359,8 @@ class NateroTriggerEngine(models.AbstractModel):
         )
         for row, mail in zip(rows, mails, strict=True):
             row._set_state("queued", message_id=mail.message_id, subject=mail.subject)
-        # T8: in the same transaction as the emails
-        self.env["natero.trigger.account.log"].sudo()._log_sends(self, rows)
+        # T8: the accounts are logged when the emails go out (mail.mail's
+        # result, natero.trigger.send._mark_mail_result), failed ones never
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return len(rows)
 

@@ -98,13 +98,15 @@ class NateroTriggerSend(models.Model):
         STATES, required=True, default="generated", readonly=True, index=True
     )
     company_id = fields.Many2one("res.company", readonly=True, index=True)
-    generated_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    generated_at = fields.Datetime(
+        string="Generated", readonly=True, default=fields.Datetime.now
+    )
     removed_at = fields.Datetime(readonly=True)
     removed_by_id = fields.Many2one("res.users", readonly=True)
-    queued_at = fields.Datetime(readonly=True)
-    sent_at = fields.Datetime(readonly=True)
-    failed_at = fields.Datetime(readonly=True)
-    unsubscribed_at = fields.Datetime(readonly=True)
+    queued_at = fields.Datetime(string="Queued", readonly=True)
+    sent_at = fields.Datetime(string="Sent", readonly=True)
+    failed_at = fields.Datetime(string="Failed", readonly=True)
+    unsubscribed_at = fields.Datetime(string="Unsubscribed", readonly=True)
     # T7 tracking: first times are set once; counts grow with every hit
     opened_at = fields.Datetime(
         string="Opened", readonly=True, help="First open by a person (pixel or click)."
@@ -251,19 +253,34 @@ class NateroTriggerSend(models.Model):
 
     @api.model
     def _mark_mail_result(self, mails, failure_type=None, failure_reason=None):
-        """Send rows of ``mails`` become sent or failed (hook of ``mail.mail``)."""
+        """Send rows of ``mails`` become sent or failed (hook of ``mail.mail``);
+        the sent ones are logged on their accounts (T8)."""
         sends = mails.natero_trigger_send_id.filtered(
             lambda send: send.state in ("queued", "sent")
         )
         if not sends:
             return
         if failure_type:
-            reason = failure_reason or dict(
+            # the server's own words when Odoo kept them on the email (a
+            # connection refused), else the failure type's label
+            default = dict(
                 mails._fields["failure_type"]._description_selection(self.env)
             ).get(failure_type, failure_type)
-            sends._set_state("failed", failure_reason=reason)
+            by_reason = {}
+            for mail in mails.filtered(lambda m: m.natero_trigger_send_id in sends):
+                reason = failure_reason or mail.failure_reason or default
+                by_reason[reason] = by_reason.get(reason, self) | (
+                    mail.natero_trigger_send_id
+                )
+            for reason, failed in by_reason.items():
+                failed._set_state("failed", failure_reason=reason)
         else:
-            sends.filtered(lambda send: send.state == "queued")._set_state("sent")
+            sent = sends.filtered(lambda send: send.state == "queued")
+            sent._set_state("sent")
+            # T8: only the emails that went out are logged on their accounts
+            Log = self.env["natero.trigger.account.log"].sudo()
+            for trigger, trigger_sends in sent.grouped("trigger_id").items():
+                Log._log_sends(trigger, trigger_sends)
 
     # ------------------------------------------------------------------
     # tracking (T7): set-once times, in one atomic UPDATE each

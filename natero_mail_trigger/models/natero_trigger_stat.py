@@ -2,7 +2,7 @@
 from urllib.parse import urlencode
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .natero_trigger_send import ATTEMPTED_STATES
 
@@ -13,6 +13,20 @@ RATES = {
     "open_rate": ("opened", "delivered"),
     "reply_rate": ("replied", "delivered"),
 }
+# The details page of a trigger (cards, chart, table), in this order:
+# (field of this model, Font Awesome icon, drawn in the chart by default).
+# A new measure is a column of _table_query, its field, and one line here
+# (and, for its card's list, a line of MEASURE_DOMAINS in natero_trigger_send).
+MEASURES = (
+    ("recipients", "fa-users", True),
+    ("delivered", "fa-check", True),
+    ("opened", "fa-envelope-open-o", True),
+    ("clicked", "fa-mouse-pointer", True),
+    ("ctr", "fa-percent", False),
+    ("failed", "fa-exclamation-triangle", False),
+    ("unsubscribed", "fa-ban", False),
+    ("replied", "fa-reply", False),
+)
 
 
 class NateroTriggerStat(models.Model):
@@ -75,14 +89,14 @@ class NateroTriggerStat(models.Model):
         "excluded).",
     )
     ctr = fields.Float(
-        string="Click-through rate (÷ opened) %",
+        string="CTR (%)",
         readonly=True,
         aggregator="avg",
         digits=(16, 1),
-        help="Natero's click-through rate: clicked ÷ opened.",
+        help="Click-through rate, Natero's: clicked ÷ opened.",
     )
     ctr_delivered = fields.Float(
-        string="Clicked ÷ delivered %",
+        string="Clicked ÷ delivered (%)",
         readonly=True,
         aggregator="avg",
         digits=(16, 1),
@@ -90,7 +104,7 @@ class NateroTriggerStat(models.Model):
         "clicked ÷ delivered.",
     )
     open_rate = fields.Float(
-        string="Open rate %",
+        string="Open rate (%)",
         readonly=True,
         aggregator="avg",
         digits=(16, 1),
@@ -151,6 +165,16 @@ class NateroTriggerStat(models.Model):
             states=ATTEMPTED_STATES,
         )
 
+    @api.depends("trigger_id", "local_day")
+    def _compute_display_name(self):
+        """A day keeps its trigger's name (breadcrumbs of the details)."""
+        for stat in self:
+            stat.display_name = self.env._(
+                "%(trigger)s, %(day)s",
+                trigger=stat.trigger_id.name,
+                day=format_date(self.env, stat.local_day),
+            )
+
     @api.model
     def _read_group_select(self, aggregate_spec, query):
         """Rates of a group are ratios of its sums, not averages of rates."""
@@ -192,6 +216,8 @@ class NateroTriggerStat(models.Model):
             "unsubscribed": self.env._("Unsubscribed"),
             "replied": self.env._("Replied"),
         }
+        # the web client titles the action (breadcrumbs) by its display_name
+        action.pop("display_name", None)
         action.update(
             name=self.env._(
                 "%(measure)s of %(trigger)s on %(day)s",

@@ -312,6 +312,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.natero_usage_event_count = counts.get(partner, 0)
 
+    @api.model  # as Odoo's: the dynamic placeholder tool calls it on the model
     def mail_allowed_qweb_expressions(self):
         """The contact's language too: plain data that users without the Mail
         Template Editor group may use in templates on contacts (trigger

@@ -16,5 +16,6 @@ from . import (
     test_trigger_render,
     test_compat,
     test_tours,
+    test_trigger_tours,
 )
 from . import test_trigger_replies

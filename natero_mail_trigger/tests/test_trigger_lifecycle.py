@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .. import compat
@@ -40,6 +40,58 @@ class TestTriggerLifecycle(TriggerCommon):
         self.assertEqual(self._new_mails.subject, "[Test] Hello User 2 of Acme")
         self.assertEqual(self._new_mails.email_to, self.owner.email_formatted)
         self.assertFalse(self._new_mails.natero_trigger_send_id)
+
+    @mute_logger("odoo.addons.mail.models.mail_mail")
+    def test_send_test_reports_failure(self):
+        """Issue 13: a test the mail server refused is reported as not sent,
+        with the server's error, and is not left in the queue."""
+        trigger = self.make_trigger()
+        wizard = self.env["natero.trigger.preview"].create(
+            {"trigger_id": trigger.id, "partner_id": self.user_1.id}
+        )
+        refused = ConnectionRefusedError(111, "Connection refused")
+        mails_before = self.env["mail.mail"].sudo().search_count([])
+        with compat.smtp_failing(refused):
+            action = wizard.with_user(self.owner).action_send_test()
+        params = action["params"]
+        self.assertEqual(params["type"], "warning")
+        self.assertIn("Connection refused", params["message"])
+        self.assertNotIn("next", params)  # the preview stays open
+        self.assertEqual(self.env["mail.mail"].sudo().search_count([]), mails_before)
+        # and a test that went out says so
+        with self.mock_mail_gateway():
+            action = wizard.with_user(self.owner).action_send_test()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn(self.owner.email, action["params"]["message"])
+
+    def test_preview_opens_on_first_recipient(self):
+        """Issue 13: without a list waiting, Preview email opens on the first
+        contact matching the rules, not on nobody."""
+        trigger = self.make_trigger()
+        action = trigger.action_open_preview()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertEqual(wizard.partner_id, self.user_1)
+        self.assertEqual(wizard.subject, "Hello User 1 of Acme")
+
+    def test_candidate_count_applies_boxes_and_rules(self):
+        """Issue 13: the rule editor counts the trigger's candidates (include
+        boxes, user rule, account rule, usage rules), not every contact."""
+        trigger = self.make_trigger(include_product_users=False)
+        self.assertEqual(trigger.candidate_count, 0)
+        trigger.include_product_users = True
+        product_users = self.env["res.partner"].search_count(
+            trigger._get_recipient_domain()
+        )
+        self.assertGreaterEqual(product_users, 3)
+        self.assertEqual(trigger.candidate_count, product_users)
+        trigger.user_domain = "[('natero_role', '=', 'admin')]"
+        self.assertEqual(trigger.candidate_count, 1)
+        # in the form, before saving (onchange), as the user edits the rules
+        form = Form(trigger)
+        form.user_domain = "[]"
+        form.use_account_rule = True
+        form.account_domain = "[('name', '=', 'Acme')]"
+        self.assertEqual(form.candidate_count, 3)
 
     @mute_logger(
         "odoo.addons.mail.models.mail_render_mixin",

@@ -1,12 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import date, datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.natero_mail_trigger.models.natero_trigger_send import engine
 
+from .. import compat
 from .common import TriggerCommon
 
 DAY_1, DAY_2, DAY_3 = date(2025, 1, 6), date(2025, 1, 7), date(2025, 1, 8)
@@ -207,6 +210,51 @@ class TestTriggerStats(TriggerCommon):
         )
         self.assertEqual(self.Send.search(action["domain"]).partner_id, self.user_2)
 
+        # issue 13: the details page's cards and chart, from the same figures
+        data = trigger.details_data
+        cards = {measure["name"]: measure for measure in data["measures"]}
+        self.assertEqual(
+            list(cards),
+            [
+                "recipients",
+                "delivered",
+                "opened",
+                "clicked",
+                "ctr",
+                "failed",
+                "unsubscribed",
+            ],
+        )
+        self.assertEqual(
+            {name: card["total"] for name, card in cards.items() if name != "ctr"},
+            dict(
+                recipients=8, delivered=5, opened=4, clicked=2, failed=2, unsubscribed=1
+            ),
+        )
+        self.assertAlmostEqual(cards["ctr"]["total"], 50.0)
+        self.assertTrue(cards["ctr"]["rate"])
+        self.assertEqual(
+            [name for name, card in cards.items() if card["chart"]],
+            ["recipients", "delivered", "opened", "clicked"],
+        )
+        self.assertEqual(data["days"], ["2025-01-06", "2025-01-07", "2025-01-08"])
+        self.assertEqual(cards["recipients"]["series"], [3, 4, 1])
+        self.assertEqual(cards["opened"]["series"], [1, 3, 0])
+        # each card opens its recipients, all days; CTR's are who clicked
+        for measure, partners in {
+            "recipients": self.users | self.user_4,
+            "failed": self.user_3 | self.user_4,
+            "ctr": self.user_1 | self.user_2,
+        }.items():
+            action = trigger.action_open_measure(measure)
+            self.assertEqual(
+                self.Send.search(action["domain"]).partner_id, partners, measure
+            )
+        # a day's breadcrumb keeps the trigger's name
+        self.assertEqual(
+            self.stat(trigger, DAY_1).display_name, "Feature tip, 01/06/2025"
+        )
+
     def test_recipients_30_days_and_trigger_actions(self):
         trigger = self.make_trigger()
         self.make_send(trigger, self.user_1, DAY_1, "sent")
@@ -219,8 +267,16 @@ class TestTriggerStats(TriggerCommon):
             # distinct users attempted, the failed one included (issue 11: was 2)
             self.assertEqual(trigger.recipients_30d, 3)
         details = trigger.action_open_details()
-        self.assertEqual(details["res_model"], "natero.trigger.stat")
-        self.assertEqual(details["domain"], [("trigger_id", "=", trigger.id)])
+        self.assertEqual(
+            (details["res_model"], details["res_id"]), ("natero.trigger", trigger.id)
+        )
+        self.assertEqual(
+            trigger.with_context(**details["context"]).display_name,
+            "Details of Feature tip",
+        )
+        analysis = trigger.action_open_stat_analysis()
+        self.assertEqual(analysis["res_model"], "natero.trigger.stat")
+        self.assertEqual(analysis["domain"], [("trigger_id", "=", trigger.id)])
         copy = self.Trigger.browse(trigger.action_copy()["res_id"])
         self.assertEqual(copy.state, "draft")
         self.assertEqual(copy.subject, trigger.subject)
@@ -240,6 +296,41 @@ class TestTriggerStats(TriggerCommon):
             order="id",
         )
 
+    def send_queue(self):
+        """Odoo's mail queue sends the queued trigger emails (mock gateway)."""
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [("natero_trigger_send_id", "!=", False), ("state", "=", "outgoing")]
+            )
+        )
+        mails.send()
+
+    @mute_logger("odoo.addons.mail.models.mail_mail")
+    def test_account_not_logged_when_email_failed(self):
+        """Issue 13: the account's "Trigger" note is written for emails that
+        went out only: a failed email (here the server refused the
+        connection) logs nothing."""
+        tip = self.make_trigger(activate_at="2025-01-06 06:00:00")
+        self.run_cron("2025-01-06 07:00:00")
+        with self.capture_mails():
+            self.run_cron("2025-01-06 09:00:00")
+        refused = ConnectionRefusedError(111, "Connection refused")
+        connect = "_connect__" if compat.IS_19 else "connect"  # compat 17
+        with patch.object(compat.IrMailServer, connect, side_effect=refused):
+            self.send_queue()
+        # the batched sender keeps them waiting for a retry (issue 14): none
+        # went out, so no account note
+        sends = self.sends(tip, day=DAY_1)
+        self.assertEqual(len(sends), 6)
+        self.assertNotIn("sent", sends.mapped("state"))
+        self.assertFalse(self.account_notes(self.account))
+        self.assertFalse(self.account_notes(self.account_small))
+        self.assertFalse(
+            self.env["natero.trigger.account.log"].search([("trigger_id", "=", tip.id)])
+        )
+
     def test_account_logged_once_per_trigger_and_day(self):
         tip = self.make_trigger(activate_at="2025-01-06 06:00:00")
         news = self.make_trigger(
@@ -254,7 +345,13 @@ class TestTriggerStats(TriggerCommon):
                 self.Trigger._cron_process(batch_size=2)
                 self.Trigger._cron_process(batch_size=2)
                 self.Trigger._cron_process(batch_size=50)
-        self.assertEqual(len(self.sends(tip | news, day=DAY_1, state="queued")), 2 * 6)
+            self.assertEqual(
+                len(self.sends(tip | news, day=DAY_1, state="queued")), 2 * 6
+            )
+            # issue 13: nothing is logged before the emails go out
+            self.assertFalse(self.account_notes(self.account))
+            self.send_queue()
+        self.assertEqual(len(self.sends(tip | news, day=DAY_1, state="sent")), 2 * 6)
         acme, tiny = (
             self.account_notes(self.account),
             self.account_notes(self.account_small),
@@ -289,6 +386,7 @@ class TestTriggerStats(TriggerCommon):
         self.run_cron("2025-01-07 07:00:00")
         with self.capture_mails():
             self.run_cron("2025-01-07 09:00:00")
+            self.send_queue()
         self.assertEqual(len(self.account_notes(self.account)), 4)
         self.assertEqual(len(self.account_notes(self.account_small)), 4)
 

@@ -51,7 +51,19 @@ class NateroTriggerPreview(models.TransientModel):
         self.ensure_one()
         if not self.partner_id:
             self.partner_id = self.env.user.partner_id
-        self.trigger_id._send_test(self.partner_id)
+        error = self.trigger_id._send_test(self.partner_id)
+        if error:
+            # the dialog stays open: the author may fix the server and retry
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "sticky": True,
+                    "title": self.env._("Test email not sent"),
+                    "message": error,
+                },
+            }
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
