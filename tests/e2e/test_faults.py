@@ -23,6 +23,7 @@ import collections
 import email
 import email.policy
 import imaplib
+import os
 import re
 import subprocess
 import threading
@@ -34,6 +35,17 @@ import psycopg2
 import pytest
 import settings as e2e
 from e2e_lib import SmtpSink, kill_session, make_mail, tally, wait_until
+
+# Measured on Odoo 19.0 (December 2026), not yet handled there: its cron runner
+# refuses method_direct_trigger while a worker runs the job ("already
+# executing"), its prefork server writes no pid file where the restart script
+# looks, and its cron workers did not take the backlog back within 600 s after
+# a PostgreSQL restart. Until those are handled, the faults run on 18.0 only;
+# the skip is counted and reported, never passed.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("NATERO_E2E_SERIES", "18.0") != "18.0",
+    reason="fault tests run on Odoo 18.0 only for now (19.0: see the module note)",
+)
 
 LANE_CRONS = [
     "natero_mail_log.ir_cron_natero_mail_log_process",
