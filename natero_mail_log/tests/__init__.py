@@ -8,3 +8,4 @@ from . import test_compat
 from . import test_lanes
 from . import test_screens
 from . import test_tours
+from . import test_i18n
