@@ -223,12 +223,19 @@ class TestTriggerStats(TriggerCommon):
                 "ctr",
                 "failed",
                 "unsubscribed",
+                "replied",
             ],
         )
         self.assertEqual(
             {name: card["total"] for name, card in cards.items() if name != "ctr"},
             dict(
-                recipients=8, delivered=5, opened=4, clicked=2, failed=2, unsubscribed=1
+                recipients=8,
+                delivered=5,
+                opened=4,
+                clicked=2,
+                failed=2,
+                unsubscribed=1,
+                replied=0,
             ),
         )
         self.assertAlmostEqual(cards["ctr"]["total"], 50.0)
