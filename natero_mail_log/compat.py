@@ -37,9 +37,10 @@ Differences handled here:
     is ``[data-menu=settings]`` "Preferences" (18.0) /
     ``[data-menu=preferences]`` "My Preferences" (19.0); that dialog's save
     button reloads the page on 19.0 (the tour closes the dialog with its
-    ``preference_cancel`` button, "Cancel" / "Discard"); Contacts opens in kanban (18.0) / list (19.0); 19.0
-    refuses a step with an action (a screenshot step) whose trigger is under
-    an open dialog, so such steps target the dialog.
+    ``preference_cancel`` button, "Cancel" / "Discard"); Contacts opens in
+    kanban (18.0) / list (19.0); 19.0 refuses a step with an action (a
+    screenshot step) whose trigger is under an open dialog, so such steps
+    target the dialog.
 """
 
 from odoo import models, release
