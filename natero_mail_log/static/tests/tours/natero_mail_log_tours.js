@@ -203,8 +203,8 @@ tours.add("natero_mail_log_company_emails", {
         {
             content: "Open ACME",
             // Contacts opens in kanban on 18.0 and in list on 19.0: click the
-            // card or the name cell (a click on the row's middle lands on an
-            // empty cell, which does not open the record on 19.0).
+            // card or the name cell (a click on the row element itself, i.e.
+            // its middle, did not open the record on 19.0).
             trigger:
                 ".o_kanban_record:contains(ACME), .o_data_row td.o_data_cell:contains(ACME)",
             run: "click",
