@@ -32,6 +32,15 @@ Differences handled here:
 9. Cron batch progress: 18.0 ``ir.cron._notify_progress(done=, remaining=)``;
    19.0 deprecates it (a warning) for ``_commit_progress(processed,
    remaining=)``, which also commits: ``cron_progress``.
+10. The web client the tours walk (``static/tests/tours/``, one file for both
+    series, no branch on the series): the user menu's item opening My Profile
+    is ``[data-menu=settings]`` "Preferences" (18.0) /
+    ``[data-menu=preferences]`` "My Preferences" (19.0); that dialog's save
+    button reloads the page on 19.0 (the tour closes the dialog with its
+    ``preference_cancel`` button, "Cancel" / "Discard"); Contacts opens in
+    kanban (18.0) / list (19.0); 19.0 refuses a step with an action (a
+    screenshot step) whose trigger is under an open dialog, so such steps
+    target the dialog.
 """
 
 from odoo import models, release
