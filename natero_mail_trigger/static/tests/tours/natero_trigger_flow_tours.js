@@ -247,7 +247,7 @@ registry.category("web_tour.tours").add("natero_trigger_create", {
                 }
             },
         },
-        screenshot("trigger-preview"),
+        screenshot("trigger-preview", ".modal .o_form_view"),
         {
             content: "Send a test to me",
             trigger: ".modal button[name=action_send_test]",
