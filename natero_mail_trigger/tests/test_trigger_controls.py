@@ -168,6 +168,13 @@ class TestTriggerControls(TriggerCommon):
             self.env.flush_all()
             return self.cr.sql_log_count - before
 
+    def assert_flat(self, counts):
+        """The first run warms caches; then 5 and 60 recipients cost the same
+        queries. One query of slack: on Odoo 19.0, in the full suite (never
+        alone or in this class), one cache reload of the registry falls in
+        either run; a query per recipient would add 55."""
+        self.assertLessEqual(abs(counts[2] - counts[1]), 1, counts)
+
     def test_generate_query_count_does_not_grow_with_recipients(self):
         counts = []
         for index, size in enumerate((5, 5, 60)):
@@ -179,8 +186,7 @@ class TestTriggerControls(TriggerCommon):
                 )
             )
             self.assertEqual(len(self.sends(trigger)), size)
-        # first run warms caches; then the same count for 5 and 60 recipients
-        self.assertEqual(counts[1], counts[2])
+        self.assert_flat(counts)
 
     def test_send_query_count_does_not_grow_with_recipients(self):
         counts = []
@@ -196,7 +202,7 @@ class TestTriggerControls(TriggerCommon):
             self.assertEqual(
                 set(self.sends(trigger).mapped("state")), {"queued"}, counts
             )
-        self.assertEqual(counts[1], counts[2])
+        self.assert_flat(counts)
 
     def test_generate_query_count_pinned(self):
         self.env["res.partner"].create(
