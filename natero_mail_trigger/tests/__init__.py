@@ -19,3 +19,4 @@ from . import (
     test_trigger_tours,
 )
 from . import test_trigger_replies
+from . import test_i18n
