@@ -155,14 +155,27 @@ if IS_19:
     from odoo.fields import Domain
 
     class expression:
-        """6. 19.0: the functions of 18.0's ``odoo.osv.expression`` the addon
-        uses, through ``odoo.fields.Domain``; it returns a domain list as on
+        """6. 19.0: the functions of 18.0's ``odoo.osv.expression`` the addons
+        use, through ``odoo.fields.Domain``; they return domain lists as on
         18.0."""
+
+        FALSE_DOMAIN = [(0, "=", 1)]
 
         @staticmethod
         def AND(domains):
             return list(Domain.AND(domains))
 
+        @staticmethod
+        def OR(domains):
+            return list(Domain.OR(domains))
+
+        @staticmethod
+        def normalize_domain(domain):
+            return list(Domain(domain))
+
+        @staticmethod
+        def is_false(model, domain):
+            return Domain(domain).is_false()
 
 else:
     from odoo.osv import expression  # noqa: F401 (18.0: the module itself)

@@ -7,6 +7,9 @@ addon imports these names instead of testing the series itself.  When 18.0 is
 dropped: replace each use by its 19.0 side (given in each docstring) and delete
 this module and ``tests/test_compat.py``.
 
+The differences both addons meet (1-5, 10, 11) are defined once, in
+``natero_mail_log/compat.py`` (this addon depends on it), and imported here.
+
 Differences handled here:
 
 1. ``res.users.groups_id`` (18.0) is ``group_ids`` (19.0): ``USER_GROUPS``.
@@ -66,13 +69,17 @@ Differences handled here:
 from contextlib import ExitStack, contextmanager
 from unittest.mock import patch
 
-from odoo import models, release
-
-#: "18.0" or "19.0": the series this Odoo is.
-SERIES = release.major_version
-#: True on 19.0 (and later), False on 18.0.
-IS_19 = release.version_info[0] >= 19
-
+from odoo.addons.natero_mail_log.compat import (  # noqa: F401 (shared with the log addon)
+    GROUP_USERS,
+    IS_19,
+    SERIES,
+    USER_GROUPS,
+    by_series,
+    cron_progress,
+    expression,
+    setup_groups,
+    sql_constraints,
+)
 
 #: 16. Whether mail.mail sends only to the recipients it validated (19.0).
 VALIDATED_RECIPIENTS = IS_19
@@ -110,28 +117,6 @@ def smtp_failing(error):
         yield
 
 
-def by_series(on_18, on_19):
-    """11. The value for the running series (a query count pinned by a test)."""
-    return on_19 if IS_19 else on_18
-
-
-def cron_progress(env, *, processed, remaining):
-    """10. Report a cron batch: ``processed`` records done by this call,
-    ``remaining`` left (``ir.cron`` runs the job again while some remain).
-
-    18.0: ``_notify_progress(done=, remaining=)``.  19.0:
-    ``_commit_progress(processed, remaining=)``, which writes the progress and
-    commits the batch; only inside a cron run (``ir_cron_progress_id`` in the
-    context): called elsewhere (tests, scripts, a caller's transaction) it
-    would commit the caller's transaction, so nothing is reported then, as
-    18.0's ``_notify_progress`` reports nothing outside a cron run.
-    """
-    if not IS_19:
-        env["ir.cron"]._notify_progress(done=processed, remaining=remaining)
-    elif env.context.get("ir_cron_progress_id"):
-        env["ir.cron"]._commit_progress(processed, remaining=remaining)
-
-
 def field_is_readable(model, field):
     """12. Whether the user of ``model``'s environment may read ``field``."""
     if IS_19:
@@ -158,90 +143,6 @@ def _ir_mail_server_class():
 
 #: 8. The class of ir.mail_server: 18.0 ``IrMailServer``, 19.0 ``IrMail_Server``.
 IrMailServer = _ir_mail_server_class()
-
-#: 1. Field of res.users holding its groups: 18.0 ``groups_id``, 19.0 ``group_ids``.
-USER_GROUPS = "group_ids" if IS_19 else "groups_id"
-#: 2. Field of res.groups holding its users: 18.0 ``users``, 19.0 ``user_ids``.
-GROUP_USERS = "user_ids" if IS_19 else "users"
-
-
-def setup_groups(env, category, privilege, groups, users=()):
-    """3. Show ``groups`` (xmlids, lowest first) under the module category
-    ``category`` in the user form, and add ``users`` (xmlids) to the last one.
-
-    18.0: each group's ``category_id`` is the category.  19.0: a
-    ``res.groups.privilege`` named ``privilege`` (xmlid ``<category>_privilege``,
-    so ``category`` must be an xmlid of the calling module)
-    in that category, and each group's ``privilege_id`` is it.  Idempotent (the
-    security XML calls it on every install and update).
-    """
-    groups = [env.ref(xmlid) for xmlid in groups]
-    if IS_19:
-        owner = env["res.groups.privilege"]._load_records(
-            [
-                {
-                    "xml_id": f"{category}_privilege",
-                    "values": {"name": privilege, "category_id": env.ref(category).id},
-                    "noupdate": False,
-                }
-            ],
-            update=True,
-        )
-        link = {"privilege_id": owner.id}
-    else:
-        link = {"category_id": env.ref(category).id}
-    for group in groups:
-        group.write(link)
-    if users:
-        groups[-1].write({GROUP_USERS: [(4, env.ref(xmlid).id) for xmlid in users]})
-
-
-def sql_constraints(cls):
-    """4. Class decorator: the model's ``_sql_constraints`` hold on both series.
-
-    18.0 reads ``_sql_constraints = [(key, definition, message)]`` itself.
-    19.0 ignores it (with a warning): each one becomes the attribute
-    ``_<key> = models.Constraint(definition, message)``, the same database
-    constraint ``<table>_<key>``.
-    """
-    if IS_19 and "_sql_constraints" in vars(cls):
-        assert "_table_object_definitions" in vars(cls), cls
-        for key, definition, message in cls._sql_constraints:
-            constraint = models.Constraint(definition, message)
-            setattr(cls, f"_{key}", constraint)
-            constraint.__set_name__(cls, f"_{key}")
-        del cls._sql_constraints
-    return cls
-
-
-if IS_19:
-    from odoo.fields import Domain
-
-    class expression:
-        """5. 19.0: the functions of 18.0's ``odoo.osv.expression`` the addon
-        uses, through ``odoo.fields.Domain``; they return domain lists as on
-        18.0."""
-
-        FALSE_DOMAIN = [(0, "=", 1)]
-
-        @staticmethod
-        def AND(domains):
-            return list(Domain.AND(domains))
-
-        @staticmethod
-        def OR(domains):
-            return list(Domain.OR(domains))
-
-        @staticmethod
-        def normalize_domain(domain):
-            return list(Domain(domain))
-
-        @staticmethod
-        def is_false(model, domain):
-            return Domain(domain).is_false()
-
-else:
-    from odoo.osv import expression  # noqa: F401 (18.0: the module itself)
 
 
 def mail_server_connect(mail_server_model, **kwargs):

@@ -62,6 +62,17 @@ class TestEmailLogForm(NateroLogCase):
         self.assertNotIn("onerror", seen.body_display)
         self.assertIn("offer.pdf", seen.attachment_display)
 
+    def test_attachment_name_written_by_the_sender_is_escaped(self):
+        """A file name is the sender's text: it shows as text in the Email tab
+        (escaped by Markup), never as markup."""
+        log = self._html_mail()
+        hostile = '"><img src=x onerror=alert(1)>.pdf'
+        items = log._natero_attachment_list(
+            [type("A", (), {"inline": False, "filename": hostile, "content": b"x"})]
+        )
+        self.assertNotIn("<img", items)
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;.pdf", items)
+
     def test_email_tab_masks_personal_tokens(self):
         log = self._html_mail()
         token = self.seller.sudo().natero_log_token
